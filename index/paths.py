@@ -1,0 +1,16 @@
+"""Where documents and index folders live by default."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DOCS = PROJECT_DIR / "seeds"
+INDEX_ROOT = PROJECT_DIR / ".index"  # git-ignored
+
+
+def default_index_dir(docs_dir: str | Path) -> Path:
+    """Each documents folder gets its own index folder, named after it and its absolute path."""
+    docs = Path(docs_dir).resolve()
+    tag = hashlib.sha1(str(docs).encode()).hexdigest()[:8]
+    return INDEX_ROOT / f"{docs.name or 'docs'}-{tag}"

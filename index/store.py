@@ -1,0 +1,337 @@
+"""The index folder: build it from documents, write it atomically, load it and check it is current.
+
+Layout of an index folder (all generated, never committed):
+    manifest.json      model, weight hash, dimension, versions, FAISS type, source hashes, build time
+    paragraphs.jsonl   one Paragraph per line, with its window count and sentence spans
+    documents.json     per-document metadata (title, dateline, source URL, headings)
+    windows.npy        one vector per paragraph window (float32, L2-normalised), in paragraph order
+    sentences.npy      one vector per sentence, in paragraph order (used to pick answer sentences)
+    dense.faiss        FAISS index over windows.npy
+    bm25/              bm25s lexical index over the paragraphs
+
+`index_dir` itself is a symlink to a versioned sibling folder; a build writes a new sibling and swaps the
+link with one atomic rename, so readers see the old index or the new one, never half of one.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from index.corpus import Document, Paragraph, list_document_files, load_corpus
+from index.embed import Embedder, file_sha256
+from index.sentences import sentence_spans
+from index.faiss_types import build_faiss_index, choose_index_type
+
+FORMAT_VERSION = 1
+# How a paragraph becomes embedding input; bump when it changes so old indexes are rebuilt.
+EMBED_RECIPE = "section-prefix-v1"
+
+
+class IndexFolderError(RuntimeError):
+    """Base class for index problems that the CLI and UI report in plain words."""
+
+
+class IndexNotBuiltError(IndexFolderError):
+    """There is no index at the given folder."""
+
+
+class IndexStaleError(IndexFolderError):
+    """The index was built from other documents, another model or another format."""
+
+
+class IndexCorruptError(IndexFolderError):
+    """The index folder is damaged (truncated or garbled files)."""
+
+
+@dataclass
+class LoadedIndex:
+    """Everything retrieval needs, in memory and read-only."""
+
+    folder: Path
+    manifest: dict
+    documents: list[dict]
+    paragraphs: list[Paragraph]
+    window_paragraph: np.ndarray  # int32: paragraph index of each window vector
+    window_vectors: np.ndarray  # float32 (n_windows, dim)
+    sentence_paragraph: np.ndarray  # int32: paragraph index of each sentence vector
+    sentence_spans: list[tuple[int, int]]  # character span of each sentence in its paragraph's text
+    sentence_vectors: np.ndarray  # float32 (n_sentences, dim)
+    faiss_index: object
+    bm25: object
+
+    def paragraph_sentences(self, i: int) -> range:
+        """Indexes into the sentence arrays of paragraph i's sentences."""
+        return range(int(self._sentence_starts[i]), int(self._sentence_starts[i + 1]))
+
+    def __post_init__(self):
+        counts = np.bincount(self.sentence_paragraph, minlength=len(self.paragraphs))
+        self._sentence_starts = np.concatenate([[0], np.cumsum(counts)])
+
+
+def embed_text(p: Paragraph, window: str) -> str:
+    """The text the model sees for one window: the section heading gives it context."""
+    return f"{p.section}. {window}" if p.section else window
+
+
+def lexical_text(p: Paragraph) -> str:
+    return f"{p.section}. {p.text}" if p.section else p.text
+
+
+def source_hashes(docs_dir: Path) -> dict[str, str]:
+    return {path.name: file_sha256(path) for path in list_document_files(docs_dir)}
+
+
+def compat_key(manifest: dict) -> dict:
+    """The manifest fields that must match for an index to be reused."""
+    keys = ("format", "model", "weights_sha256", "dim", "embed_recipe", "sources")
+    return {k: manifest.get(k) for k in keys}
+
+
+def expected_manifest(docs_dir: Path, embedder: Embedder) -> dict:
+    return {"format": FORMAT_VERSION, "model": embedder.name, "weights_sha256": embedder.weights_sha256,
+            "dim": embedder.dim, "embed_recipe": EMBED_RECIPE, "sources": source_hashes(docs_dir)}
+
+
+def staleness(index_dir: Path, docs_dir: Path, embedder: Embedder) -> str | None:
+    """Why the index at `index_dir` cannot serve `docs_dir` (missing, stale), or None if it can."""
+    manifest_path = Path(index_dir) / "manifest.json"
+    if not manifest_path.is_file():
+        return f"no index at {index_dir}"
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, ValueError) as e:
+        return f"manifest of {index_dir} is unreadable ({e})"
+    want = expected_manifest(docs_dir, embedder)
+    have = compat_key(manifest)
+    for key, value in want.items():
+        if have.get(key) != value:
+            if key == "sources":
+                changed = sorted(set(value.items()) ^ set((have.get(key) or {}).items()))
+                names = sorted({name for name, _ in changed})
+                return f"documents changed since the index was built ({', '.join(names)})"
+            return f"index was built with a different {key}"
+    return None
+
+
+def _library_versions() -> dict:
+    import importlib.metadata as md
+
+    versions = {}
+    for name in ("faiss-cpu", "sentence-transformers", "transformers", "torch", "bm25s", "numpy"):
+        try:
+            versions[name] = md.version(name)
+        except md.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _old_vectors(index_dir: Path, embedder: Embedder) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Vectors of an existing index, keyed by paragraph id + section, for re-embedding only what changed."""
+    try:
+        old = load_index(index_dir)
+    except IndexFolderError:
+        return {}
+    if (old.manifest.get("model"), old.manifest.get("weights_sha256"), old.manifest.get("embed_recipe")) != (
+            embedder.name, embedder.weights_sha256, EMBED_RECIPE):
+        return {}
+    by_key = {}
+    wstart = np.concatenate([[0], np.cumsum(np.bincount(old.window_paragraph, minlength=len(old.paragraphs)))])
+    for i, p in enumerate(old.paragraphs):
+        sents = old.paragraph_sentences(i)
+        by_key[f"{p.id}:{p.section}"] = (old.window_vectors[wstart[i]:wstart[i + 1]],
+                                         old.sentence_vectors[sents.start:sents.stop])
+    return by_key
+
+
+def _lexical_tokens(texts: list[str]):
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), show_progress=False)
+
+
+def stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
+                log: Callable[[str], None] = lambda msg: None, faiss_type: str | None = None) -> dict:
+    """Build the index of `docs_dir` into `index_dir`, atomically; returns the manifest.
+
+    Only paragraphs whose text or section changed since the previous index are re-embedded.
+    A lock file serialises concurrent builds; the second one reuses the first one's result if current.
+    """
+    import bm25s
+
+    docs_dir, index_dir = Path(docs_dir), Path(index_dir)
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    with open(index_dir.parent / f".{index_dir.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        documents = load_corpus(docs_dir)
+        hashes = source_hashes(docs_dir)
+        reuse = _old_vectors(index_dir, embedder)
+        paragraphs = [p for d in documents for p in d.paragraphs]
+        spans = [sentence_spans(p.text) for p in paragraphs]
+
+        window_vecs: list[np.ndarray | None] = []
+        sent_vecs: list[np.ndarray | None] = []
+        todo_windows, todo_sents = [], []  # (paragraph index, texts) to embed
+        for i, p in enumerate(paragraphs):
+            old = reuse.get(f"{p.id}:{p.section}")
+            if old is not None and len(old[1]) == len(spans[i]):
+                window_vecs.append(old[0])
+                sent_vecs.append(old[1])
+                continue
+            window_vecs.append(None)
+            sent_vecs.append(None)
+            todo_windows.append((i, [embed_text(p, w) for w in embedder.windows(p.text)]))
+            todo_sents.append((i, [p.text[s:e] for s, e in spans[i]]))
+        _fill(window_vecs, todo_windows, embedder)
+        _fill(sent_vecs, todo_sents, embedder)
+        window_counts = [len(v) for v in window_vecs]
+        windows = np.concatenate(window_vecs).astype(np.float32) if paragraphs else np.zeros((0, embedder.dim))
+        sentences = np.concatenate(sent_vecs).astype(np.float32)
+
+        kind = faiss_type or choose_index_type(len(windows))
+        manifest = {
+            "format": FORMAT_VERSION, "model": embedder.name, "weights_sha256": embedder.weights_sha256,
+            "dim": embedder.dim, "embed_recipe": EMBED_RECIPE, "sources": hashes,
+            "faiss_index": kind, "versions": _library_versions(),
+            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "counts": {"documents": len(documents), "paragraphs": len(paragraphs), "windows": len(windows),
+                       "sentences": len(sentences), "embedded_paragraphs": len(todo_windows)},
+        }
+        tmp = index_dir.parent / f".{index_dir.name}.{uuid.uuid4().hex[:12]}"
+        tmp.mkdir()
+        try:
+            _write_docs(tmp, documents, paragraphs, window_counts, spans)
+            np.save(tmp / "windows.npy", windows)
+            np.save(tmp / "sentences.npy", sentences)
+            import faiss
+
+            faiss.write_index(build_faiss_index(windows, kind), str(tmp / "dense.faiss"))
+            bm25 = bm25s.BM25()
+            bm25.index(_lexical_tokens([lexical_text(p) for p in paragraphs]), show_progress=False)
+            bm25.save(str(tmp / "bm25"))
+            manifest["build_seconds"] = round(time.perf_counter() - started, 3)
+            (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))  # written last: marks complete
+            _fsync_tree(tmp)
+            _swap_in(tmp, index_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    log(f"indexed {len(documents)} documents, {len(paragraphs)} paragraphs, {len(windows)} vectors "
+        f"in {manifest['build_seconds']:.1f} s")
+    return manifest
+
+
+def _fill(slots: list, todo: list[tuple[int, list[str]]], embedder: Embedder) -> None:
+    """Embed all pending texts in one batch call and put each paragraph's rows in its slot."""
+    texts = [t for _, ts in todo for t in ts]
+    vectors = embedder.encode(texts) if texts else None
+    row = 0
+    for i, ts in todo:
+        slots[i] = vectors[row:row + len(ts)]
+        row += len(ts)
+
+
+def _write_docs(folder: Path, documents: list[Document], paragraphs: list[Paragraph],
+                window_counts: list[int], spans: list[list[tuple[int, int]]]) -> None:
+    with open(folder / "paragraphs.jsonl", "w", encoding="utf-8") as f:
+        for p, n, s in zip(paragraphs, window_counts, spans):
+            f.write(json.dumps({**p.to_dict(), "windows": n, "sentences": s}, ensure_ascii=False) + "\n")
+    meta = [{"name": d.name, "title": d.title, "dateline": d.dateline, "source_url": d.source_url,
+             "headings": [list(h) for h in d.headings]} for d in documents]
+    (folder / "documents.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+
+
+def _swap_in(new_dir: Path, index_dir: Path) -> None:
+    """Point `index_dir` (a symlink) at `new_dir` with one atomic rename, then delete the old target."""
+    old_target = index_dir.resolve() if index_dir.is_symlink() else None
+    if index_dir.exists() and not index_dir.is_symlink():
+        # A plain folder from elsewhere: move it aside first (kept until the swap succeeds).
+        old_target = index_dir.parent / f".{index_dir.name}.{uuid.uuid4().hex[:12]}"
+        index_dir.rename(old_target)
+    link = index_dir.parent / f".{index_dir.name}.link-{uuid.uuid4().hex[:8]}"
+    link.symlink_to(new_dir.name)
+    os.replace(link, index_dir)
+    if old_target and old_target != new_dir.resolve():
+        shutil.rmtree(old_target, ignore_errors=True)
+
+
+def load_index(index_dir: Path) -> LoadedIndex:
+    """Load an index folder; raises IndexNotBuiltError or IndexCorruptError, never returns a broken one."""
+    import bm25s
+    import faiss
+
+    index_dir = Path(index_dir)
+    if not (index_dir / "manifest.json").is_file():
+        raise IndexNotBuiltError(f"no index at {index_dir}; build it with `python -m index build`")
+    try:
+        manifest = json.loads((index_dir / "manifest.json").read_text())
+        documents = json.loads((index_dir / "documents.json").read_text(encoding="utf-8"))
+        paragraphs, window_paragraph, sentence_paragraph, spans = [], [], [], []
+        with open(index_dir / "paragraphs.jsonl", encoding="utf-8") as f:
+            for i, line in enumerate(f):
+                rec = json.loads(line)
+                paragraphs.append(Paragraph(rec["doc"], rec["title"], rec["label"], rec["section"], rec["text"],
+                                            rec["id"]))
+                window_paragraph += [i] * rec["windows"]
+                sentence_paragraph += [i] * len(rec["sentences"])
+                spans += [tuple(s) for s in rec["sentences"]]
+        windows = np.load(index_dir / "windows.npy")
+        sentences = np.load(index_dir / "sentences.npy")
+        faiss_index = faiss.read_index(str(index_dir / "dense.faiss"))
+        bm25 = bm25s.BM25.load(str(index_dir / "bm25"))
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as e:
+        raise IndexCorruptError(f"index at {index_dir} is damaged ({type(e).__name__}: {e})") from e
+    counts = manifest.get("counts", {})
+    checks = [
+        (len(paragraphs), counts.get("paragraphs"), "paragraphs"),
+        (len(window_paragraph), windows.shape[0], "window vectors"),
+        (faiss_index.ntotal, windows.shape[0], "FAISS vectors"),
+        (len(spans), sentences.shape[0], "sentence vectors"),
+        (windows.shape[1] if windows.ndim == 2 else -1, manifest.get("dim"), "vector size"),
+        (bm25.scores.get("num_docs"), len(paragraphs), "lexical index documents"),
+    ]
+    for got, want, what in checks:
+        if got != want:
+            raise IndexCorruptError(f"index at {index_dir} is damaged: {what} {got} != {want}")
+    return LoadedIndex(index_dir, manifest, documents, paragraphs, np.asarray(window_paragraph, dtype=np.int32),
+                       windows, np.asarray(sentence_paragraph, dtype=np.int32), spans, sentences, faiss_index, bm25)
+
+
+def open_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
+               notice: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr)) -> LoadedIndex:
+    """Load the index for `docs_dir`, rebuilding it (with a one-line notice) when missing, stale or damaged."""
+    docs_dir, index_dir = Path(docs_dir), Path(index_dir)
+    list_document_files(docs_dir)  # a missing or empty folder is reported as such, before any rebuild notice
+    reason = staleness(index_dir, docs_dir, embedder)
+    if reason is None:
+        try:
+            return load_index(index_dir)
+        except IndexCorruptError as e:
+            reason = str(e)
+    notice(f"Rebuilding the index: {reason}.")
+    build_index(docs_dir, index_dir, embedder)
+    return load_index(index_dir)

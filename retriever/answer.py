@@ -1,0 +1,133 @@
+"""Extractive, grounded answers: every answer sentence is a verbatim sentence of a cited paragraph."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.corpus import Paragraph
+from index.store import LoadedIndex, stemmer
+from retriever import settings
+from retriever.search import Hit, lexical_scores, query_terms
+
+NOT_COVERED = "The documents do not appear to answer this question. The closest passages are listed below."
+# Questions that ask for what several documents say get one sentence from each document that has evidence.
+_CROSS_DOC = re.compile(r"\b(both|each|all)\b.*\b(documents?|texts?|statements?|declarations?)\b|"
+                        r"\b(documents|texts)\b.*\b(both|each|all|compare|differ)|\bcompare\b|\bin common\b", re.I)
+
+
+@dataclass(frozen=True)
+class Citation:
+    paragraph: Paragraph
+    quote: str  # verbatim slice of paragraph.text
+
+    @property
+    def label(self) -> str:
+        """How the citation is shown, e.g. "Japan-UK Joint Declaration on Economic Security Cooperation ¶8"."""
+        return f"{self.paragraph.title} ¶{self.paragraph.label}"
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    answered: bool
+    citations: list[Citation]
+    hits: list[Hit]
+    evidence: float  # best sentence score's cosine part; compared with settings.ABSTAIN_BELOW
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ScoredSentence:
+    hit_rank: int
+    paragraph: Paragraph
+    start: int
+    end: int
+    score: float
+    cosine: float
+
+    @property
+    def text(self) -> str:
+        return self.paragraph.text[self.start:self.end]
+
+
+def term_weights(index: LoadedIndex, terms: list[str]) -> dict[str, float]:
+    """Inverse document frequency of each question term over the paragraphs (0 for unknown terms)."""
+    n = len(index.paragraphs)
+    weights = {}
+    for t in set(terms):
+        df = int(np.count_nonzero(lexical_scores(index.bm25, [t])))
+        weights[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5))) if df else 0.0
+    return weights
+
+
+def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, terms: list[str],
+                    n_passages: int = settings.ANSWER_PASSAGES) -> list[ScoredSentence]:
+    """Score every sentence of the top passages against the question, best first."""
+    import bm25s
+
+    weights = term_weights(index, terms)
+    total = sum(weights.values())
+    top_score = max((h.score for h in hits), default=0.0) or 1.0
+    out = []
+    for rank, hit in enumerate(hits[:n_passages]):
+        rows = index.paragraph_sentences(hit.position)
+        cos = index.sentence_vectors[rows.start:rows.stop] @ query_vector
+        texts = [hit.paragraph.text[s:e] for s, e in index.sentence_spans[rows.start:rows.stop]]
+        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
+        for j, row in enumerate(rows):
+            present = set(tokens[j])
+            overlap = sum(w for t, w in weights.items() if t in present) / total if total else 0.0
+            s, e = index.sentence_spans[row]
+            score = (float(cos[j]) + settings.SENTENCE_LEXICAL_WEIGHT * overlap
+                     + settings.SENTENCE_PASSAGE_WEIGHT * hit.score / top_score)
+            out.append(ScoredSentence(rank, hit.paragraph, s, e, score, float(cos[j])))
+    out.sort(key=lambda x: (-x.score, x.hit_rank, x.start))
+    return out
+
+
+def evidence_of(sentences: list[ScoredSentence], hits: list[Hit]) -> float:
+    """How strongly the best material matches the question (a cosine, comparable across questions)."""
+    best_sentence = max((s.cosine for s in sentences[:1]), default=0.0)
+    best_passage = max((h.dense for h in hits[:1]), default=0.0)
+    return max(best_sentence, best_passage)
+
+
+def choose_sentences(question: str, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
+    """The best sentence, plus up to two more that score nearly as well; for questions about several
+    documents, the best sentence of each other document with enough evidence comes first."""
+    if not sentences:
+        return []
+    best = sentences[0]
+    chosen = [best]
+    if _CROSS_DOC.search(question):
+        for s in sentences[1:]:
+            if s.paragraph.doc not in {c.paragraph.doc for c in chosen} and s.cosine >= settings.ABSTAIN_BELOW:
+                chosen.append(s)
+    for s in sentences[1:]:
+        if len(chosen) >= settings.MAX_ANSWER_SENTENCES:
+            break
+        if s not in chosen and s.score >= settings.FOLLOW_UP_RATIO * best.score:
+            chosen.append(s)
+    return chosen[:settings.MAX_ANSWER_SENTENCES]
+
+
+def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], index: LoadedIndex) -> Answer:
+    """Pick answer sentences from the hits, or abstain when the evidence is weak."""
+    terms = query_terms(question)
+    sentences = score_sentences(index, hits, query_vector, terms)
+    evidence = evidence_of(sentences, hits)
+    if not sentences or evidence < settings.ABSTAIN_BELOW:
+        return Answer(question, NOT_COVERED, False, [], hits, evidence)
+    chosen = choose_sentences(question, sentences)
+    citations: list[Citation] = []
+    parts = []
+    for s in chosen:
+        citation = Citation(s.paragraph, s.text)
+        citations.append(citation)
+        parts.append(f"{s.text} [{citation.label}]")
+    return Answer(question, " ".join(parts), True, citations, hits, evidence)
+

@@ -1,0 +1,79 @@
+"""The question-answering pipeline behind the CLI, the UI and the evaluation: one model, one index."""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import unicodedata
+from functools import cached_property
+from pathlib import Path
+from typing import Callable
+
+from index.embed import Embedder
+from index.store import LoadedIndex, open_index
+from retriever import settings
+from retriever.answer import Answer, compose_answer
+from retriever.search import Retriever, check_k, check_mode
+
+
+class QuestionError(ValueError):
+    """A question that cannot be answered as asked (empty, only symbols)."""
+
+
+def clean_question(question: str) -> tuple[str, list[str]]:
+    """Strip control characters and cap the length; returns the question and notes for the user."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    notes = []
+    cleaned = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in question)
+    cleaned = " ".join(cleaned.split())
+    if not cleaned:
+        raise QuestionError("the question is empty; type a question about the documents")
+    if not any(ch.isalnum() for ch in cleaned):
+        raise QuestionError("the question has no words, only symbols; type a question about the documents")
+    if len(cleaned) > settings.MAX_QUESTION_CHARS:
+        cleaned = cleaned[:settings.MAX_QUESTION_CHARS]
+        notes.append(f"The question was cut to its first {settings.MAX_QUESTION_CHARS} characters.")
+    return cleaned, notes
+
+
+class Assistant:
+    """Answers questions about one documents folder. The index opens on first use (rebuilt if stale);
+    the model loads on first use too. Safe to share between threads: all state is read-only after loading."""
+
+    def __init__(self, docs_dir: Path, index_dir: Path, embedder: Embedder,
+                 notice: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr)):
+        self.docs_dir, self.index_dir, self.embedder, self.notice = Path(docs_dir), Path(index_dir), embedder, notice
+        self._lock = threading.Lock()
+
+    @cached_property
+    def index(self) -> LoadedIndex:
+        with self._lock:
+            return open_index(self.docs_dir, self.index_dir, self.embedder, notice=self.notice)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        return Retriever(self.index)
+
+    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+        t0 = time.perf_counter()
+        question, notes = clean_question(question)
+        mode = check_mode(mode or settings.DEFAULT_MODE)
+        k = check_k(k if k is not None else settings.DEFAULT_K)
+        retriever = self.retriever
+        t1 = time.perf_counter()
+        query_vector = self.embedder.encode([question])[0]
+        t2 = time.perf_counter()
+        hits = retriever.search(question, query_vector, k=max(k, settings.ANSWER_PASSAGES), mode=mode)
+        t3 = time.perf_counter()
+        answer = compose_answer(question, query_vector, hits, self.index)
+        answer.hits = answer.hits[:k]
+        t4 = time.perf_counter()
+        answer.notes = notes + answer.notes
+        answer.timings_ms = {"embed": _ms(t2 - t1), "search": _ms(t3 - t2), "answer": _ms(t4 - t3),
+                             "total": _ms(t4 - t0)}
+        return answer
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)

@@ -1,0 +1,135 @@
+"""Hybrid paragraph search: dense (FAISS inner product on normalised vectors) and lexical (BM25), fused."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.corpus import Paragraph
+from index.store import LoadedIndex, stemmer
+from retriever import settings
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One retrieved paragraph: `score` decides the order; `dense` is a cosine, `lexical` a BM25 score."""
+
+    paragraph: Paragraph
+    score: float
+    dense: float
+    lexical: float
+    position: int  # index of the paragraph in LoadedIndex.paragraphs
+
+
+def dense_search(faiss_index, window_paragraph: np.ndarray, query: np.ndarray, k: int) -> dict[int, float]:
+    """Top paragraphs by cosine: search the window vectors, keep each paragraph's best window."""
+    n = faiss_index.ntotal
+    if n == 0:
+        return {}
+    scores, ids = faiss_index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(n, k * 3))
+    best: dict[int, float] = {}
+    for score, wid in zip(scores[0], ids[0]):
+        if wid < 0:
+            continue
+        p = int(window_paragraph[wid])
+        if p not in best or score > best[p]:
+            best[p] = float(score)
+    return dict(sorted(best.items(), key=lambda kv: -kv[1])[:k])
+
+
+def exact_dense_scores(window_vectors: np.ndarray, window_paragraph: np.ndarray, query: np.ndarray,
+                       positions: list[int]) -> dict[int, float]:
+    """Cosine of the query with each given paragraph (best window), computed exactly."""
+    out = {}
+    for p in positions:
+        rows = np.flatnonzero(window_paragraph == p)
+        out[p] = float((window_vectors[rows] @ query).max()) if len(rows) else 0.0
+    return out
+
+
+def query_terms(question: str) -> list[str]:
+    """The question as BM25 sees it: lower case, English stop words removed, stemmed."""
+    import bm25s
+
+    return bm25s.tokenize([question], stopwords="en", stemmer=stemmer(), return_ids=False,
+                          show_progress=False)[0]
+
+
+def lexical_scores(bm25, terms: list[str]) -> np.ndarray:
+    """BM25 score of every paragraph (zeros when no term is known)."""
+    n = bm25.scores["num_docs"]
+    if not terms:
+        return np.zeros(n, dtype=np.float32)
+    return np.asarray(bm25.get_scores(terms), dtype=np.float32)
+
+
+def rrf(rankings: list[list[int]], k: int = settings.RRF_K) -> dict[int, float]:
+    """Reciprocal rank fusion: sum over rankings of 1 / (k + rank), rank starting at 1."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+    return fused
+
+
+def weighted_sum(dense: dict[int, float], lexical: dict[int, float], dense_weight: float) -> dict[int, float]:
+    """dense_weight * cosine + (1 - dense_weight) * BM25 / best BM25; a missing score counts as 0."""
+    top = max(lexical.values(), default=0.0)
+    scale = 1.0 / top if top > 0 else 0.0
+    items = set(dense) | set(lexical)
+    return {i: dense_weight * max(dense.get(i, 0.0), 0.0) + (1 - dense_weight) * lexical.get(i, 0.0) * scale
+            for i in items}
+
+
+class Retriever:
+    """Ranks the paragraphs of a loaded index for a question vector and its text."""
+
+    def __init__(self, index: LoadedIndex, mode: str = settings.DEFAULT_MODE, k: int = settings.DEFAULT_K,
+                 fusion: str = settings.FUSION, dense_weight: float = settings.DENSE_WEIGHT,
+                 candidates: int = settings.CANDIDATES):
+        check_mode(mode)
+        check_k(k)
+        if fusion not in ("weighted", "rrf"):
+            raise ValueError(f"unknown fusion {fusion!r}; choose 'weighted' or 'rrf'")
+        if not 0.0 <= dense_weight <= 1.0:
+            raise ValueError(f"dense_weight must be between 0 and 1, got {dense_weight}")
+        self.index, self.mode, self.k = index, mode, k
+        self.fusion, self.dense_weight, self.candidates = fusion, dense_weight, candidates
+
+    def search(self, question: str, query_vector: np.ndarray, k: int | None = None,
+               mode: str | None = None) -> list[Hit]:
+        mode = check_mode(mode or self.mode)
+        k = check_k(k or self.k)
+        index = self.index
+        n_cand = max(self.candidates, k)
+        dense = dense_search(index.faiss_index, index.window_paragraph, query_vector, n_cand)
+        all_lexical = lexical_scores(index.bm25, query_terms(question))
+        lex_top = [int(i) for i in np.argsort(-all_lexical, kind="stable")[:n_cand] if all_lexical[i] > 0]
+        lexical = {i: float(all_lexical[i]) for i in lex_top}
+        # Give every candidate both signals, so hits can show them and fusion is not biased by absence.
+        missing = [i for i in lexical if i not in dense]
+        dense.update(exact_dense_scores(index.window_vectors, index.window_paragraph, query_vector, missing))
+
+        if mode == "dense":
+            fused = dict(dense)
+        elif mode == "lexical":
+            fused = dict(lexical) if lexical else {}
+        elif self.fusion == "rrf":
+            fused = rrf([sorted(dense, key=lambda i: -dense[i]), lex_top])
+        else:
+            fused = weighted_sum(dense, lexical, self.dense_weight)
+        order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
+        return [Hit(index.paragraphs[i], float(fused[i]), float(dense.get(i, 0.0)), float(all_lexical[i]), i)
+                for i in order]
+
+
+def check_mode(mode: str) -> str:
+    if mode not in settings.MODES:
+        raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(settings.MODES)}")
+    return mode
+
+
+def check_k(k: int) -> int:
+    if not isinstance(k, int) or not 1 <= k <= settings.MAX_K:
+        raise ValueError(f"k must be a whole number from 1 to {settings.MAX_K}, got {k!r}")
+    return k

@@ -1,0 +1,29 @@
+"""Named, documented settings of retrieval and answering. Each value was chosen from measurements on the
+evaluation set (`python -m eval`); the README's "Settings" section gives the tables behind them."""
+
+MODES = ("hybrid", "dense", "lexical")
+DEFAULT_MODE = "hybrid"
+DEFAULT_K = 5  # passages returned per question
+MAX_K = 50
+
+# Hybrid fusion: each signal is scaled to [0, 1] over the candidates (dense cosine as is, BM25 divided by the
+# best BM25 score of the question), then fused = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical.
+FUSION = "weighted"  # or "rrf" (reciprocal rank fusion, RRF_K below); weighted won on the evaluation set
+DENSE_WEIGHT = 0.5
+RRF_K = 60
+CANDIDATES = 50  # per signal, before fusion
+
+# Answer sentences: score = cosine(question, sentence) + LEXICAL_WEIGHT * share of the question's (idf-weighted)
+# terms found in the sentence + PASSAGE_WEIGHT * the fused score of the passage it comes from.
+SENTENCE_LEXICAL_WEIGHT = 0.3
+SENTENCE_PASSAGE_WEIGHT = 0.2
+ANSWER_PASSAGES = 5  # how many top passages answer sentences are drawn from
+MAX_ANSWER_SENTENCES = 3
+# A further sentence joins the answer only if its score is at least this share of the best one.
+FOLLOW_UP_RATIO = 0.9
+
+# Abstention: the answer is given only when the evidence (cosine of the best answer sentence or passage with
+# the question) reaches ABSTAIN_BELOW; otherwise `answered` is false and the closest passages are still shown.
+ABSTAIN_BELOW = 0.45
+
+MAX_QUESTION_CHARS = 2000  # longer questions are truncated (with a note) before embedding
