@@ -107,10 +107,10 @@ def _join_page_breaks(blocks: list[str]) -> list[str]:
     for block in blocks:
         if out:
             prev = out[-1]
+            # Lower case after an unfinished block is a continuation; upper case only after a long body block.
             continues = block[:1].islower() or (
-                len(prev.split()) > HEADING_MAX_WORDS and not _is_heading(block)
-                and not _NUMBERED.match(block) and not _is_metadata(block))
-            if not _ends_sentence(prev) and not _is_heading(prev) and continues and not _is_metadata(prev):
+                not _is_heading(prev) and not _is_heading(block) and not _NUMBERED.match(block))
+            if not _ends_sentence(prev) and continues and not _is_metadata(prev) and not _is_metadata(block):
                 out[-1] = f"{prev} {block}"
                 continue
         out.append(block)

@@ -56,22 +56,29 @@ class Assistant:
         return Retriever(self.index)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
+        """Answer one question: clean it, embed it, search, compose; timings in ms."""
         t0 = time.perf_counter()
         question, notes = clean_question(question)
-        mode = check_mode(mode or settings.DEFAULT_MODE)
-        k = check_k(k if k is not None else settings.DEFAULT_K)
-        retriever = self.retriever
+        self.retriever  # load the index before timing the embedding
         t1 = time.perf_counter()
         query_vector = self.embedder.encode([question])[0]
         t2 = time.perf_counter()
-        hits = retriever.search(question, query_vector, k=max(k, settings.ANSWER_PASSAGES), mode=mode)
-        t3 = time.perf_counter()
-        answer = compose_answer(question, query_vector, hits, self.index)
-        answer.hits = answer.hits[:k]
-        t4 = time.perf_counter()
+        answer = self.answer_for_vector(question, query_vector, k, mode)
         answer.notes = notes + answer.notes
-        answer.timings_ms = {"embed": _ms(t2 - t1), "search": _ms(t3 - t2), "answer": _ms(t4 - t3),
-                             "total": _ms(t4 - t0)}
+        answer.timings_ms = {"embed": _ms(t2 - t1), **answer.timings_ms, "total": _ms(time.perf_counter() - t0)}
+        return answer
+
+    def answer_for_vector(self, question: str, query_vector, k: int | None = None, mode: str | None = None,
+                          abstain_below: float | None = None) -> Answer:
+        """Search and compose for an already cleaned and embedded question (batch evaluation uses this)."""
+        mode = check_mode(mode or settings.DEFAULT_MODE)
+        k = check_k(k if k is not None else settings.DEFAULT_K)
+        t0 = time.perf_counter()
+        hits = self.retriever.search(question, query_vector, k=max(k, settings.ANSWER_PASSAGES), mode=mode)
+        t1 = time.perf_counter()
+        answer = compose_answer(question, query_vector, hits, self.index, abstain_below)
+        answer.hits = answer.hits[:k]
+        answer.timings_ms = {"search": _ms(t1 - t0), "answer": _ms(time.perf_counter() - t1)}
         return answer
 
 

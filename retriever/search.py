@@ -98,8 +98,8 @@ class Retriever:
 
     def search(self, question: str, query_vector: np.ndarray, k: int | None = None,
                mode: str | None = None) -> list[Hit]:
-        mode = check_mode(mode or self.mode)
-        k = check_k(k or self.k)
+        mode = check_mode(mode if mode is not None else self.mode)
+        k = check_k(k if k is not None else self.k)
         index = self.index
         n_cand = max(self.candidates, k)
         dense = dense_search(index.faiss_index, index.window_paragraph, query_vector, n_cand)

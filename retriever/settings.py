@@ -21,6 +21,8 @@ ANSWER_PASSAGES = 5  # how many top passages answer sentences are drawn from
 MAX_ANSWER_SENTENCES = 3
 # A further sentence joins the answer only if its score is at least this share of the best one.
 FOLLOW_UP_RATIO = 0.9
+# For questions about several documents, each other document's best sentence joins at this share of the best.
+CROSS_DOC_RATIO = 0.7
 
 # Abstention: the answer is given only when the evidence (cosine of the best answer sentence or passage with
 # the question) reaches ABSTAIN_BELOW; otherwise `answered` is false and the closest passages are still shown.

@@ -1,0 +1,42 @@
+# The two commands of the README: `make run` (UI on the seeds) and `make test` (the whole suite).
+# Both set themselves up: a virtual environment in .venv with requirements.txt installed.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 7860
+
+.PHONY: setup index run test test-fast eval bench screenshot clean
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+setup: $(STAMP)
+
+index: setup
+	$(PY) -m index build
+
+run: index
+	$(PY) app.py --host $(HOST) --port $(PORT)
+
+test: setup
+	$(PY) -m pytest -q
+
+test-fast: setup
+	$(PY) -m pytest -q -m "not integration and not browser"
+
+eval: setup
+	$(PY) -m eval
+
+bench: setup
+	$(PY) -m eval.bench
+
+# Refresh the README's screenshot (docs/answer-checked.png) from the browser test.
+screenshot: setup
+	UPDATE_DOCS_SCREENSHOT=1 $(PY) -m pytest -q tests/browser -k screenshot
+
+clean:
+	rm -rf .index eval/out tests/screenshots

@@ -1,0 +1,86 @@
+"""Composing grounded answers: verbatim quotes, citations, abstention, cross-document questions, bad questions."""
+import pytest
+
+from fakes import FakeEmbedder
+from retriever import settings
+from retriever.answer import NOT_COVERED
+from retriever.assistant import Assistant, QuestionError, clean_question
+
+DOCS = {
+    "policy.txt": """Policy Paper on Ports
+
+1. The harbour of Portwick will be dredged in spring. Larger ships can then dock.
+
+2. Economic coercion of port operators will be answered jointly.
+""",
+    "minutes.txt": """Council Minutes
+
+The council condemned economic coercion by foreign suppliers. It also approved the budget.
+
+The lighthouse keeper retired after forty years.
+""",
+}
+
+
+@pytest.fixture
+def assistant(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in DOCS.items():
+        (docs / name).write_text(text)
+    return Assistant(docs, tmp_path / "idx", FakeEmbedder(), notice=lambda m: None)
+
+
+def assert_grounded(answer):
+    for c in answer.citations:
+        assert c.quote and c.quote in c.paragraph.text
+        assert f"{c.quote} [{c.label}]" in answer.text
+
+
+def test_answer_quotes_the_best_sentence_and_cites_its_paragraph(assistant):
+    answer = assistant.ask("When will the harbour of Portwick be dredged?")
+    assert answer.answered
+    assert answer.citations[0].quote == "The harbour of Portwick will be dredged in spring."
+    assert answer.citations[0].label == "Policy Paper on Ports ¶1"
+    assert_grounded(answer)
+
+
+def test_question_about_both_documents_cites_both(assistant):
+    answer = assistant.ask("What do both documents say about economic coercion?")
+    assert answer.answered
+    assert {c.paragraph.doc for c in answer.citations} == {"policy.txt", "minutes.txt"}
+    assert_grounded(answer)
+
+
+def test_weak_evidence_abstains_and_still_lists_passages(assistant):
+    answer = assistant.ask("What is the population of Tokyo?")
+    assert not answer.answered and answer.text == NOT_COVERED
+    assert answer.citations == [] and answer.evidence < settings.ABSTAIN_BELOW
+    assert len(answer.hits) > 0
+
+
+def test_timings_are_reported_in_ms(assistant):
+    answer = assistant.ask("lighthouse keeper")
+    assert set(answer.timings_ms) == {"embed", "search", "answer", "total"}
+    assert answer.timings_ms["total"] >= answer.timings_ms["embed"]
+
+
+@pytest.mark.parametrize("question,message", [
+    ("", "the question is empty"),
+    ("   \n\t ", "the question is empty"),
+    ("?!…", "no words, only symbols"),
+    ("\x00\x01", "the question is empty"),
+])
+def test_bad_questions_get_a_clear_error(assistant, question, message):
+    with pytest.raises(QuestionError, match=message):
+        assistant.ask(question)
+
+
+def test_long_question_is_cut_with_a_note():
+    text, notes = clean_question("harbour " * 5000)
+    assert len(text) == settings.MAX_QUESTION_CHARS
+    assert notes == [f"The question was cut to its first {settings.MAX_QUESTION_CHARS} characters."]
+
+
+def test_control_characters_are_removed():
+    assert clean_question("har\x00bour\x07 dredged")[0] == "har bour dredged"

@@ -1,0 +1,122 @@
+"""Parsing documents into citable paragraphs: numbering, headings, page-break joins, metadata, bad files."""
+import pytest
+
+from conftest import DECLARATION, SEEDS, STATEMENT
+from index.corpus import CorpusError, load_corpus, parse_document, read_text
+
+
+def labels(doc):
+    return [p.label for p in doc.paragraphs]
+
+
+def test_document_that_numbers_its_paragraphs_keeps_its_numbers():
+    doc = parse_document("d.txt", "Title\n\n1. First point.\n\n2. Second point.\n\n7. Seventh point.\n")
+    assert labels(doc) == ["1", "2", "7"]
+    assert doc.paragraphs[2].text == "Seventh point."
+
+
+def test_unnumbered_document_is_numbered_in_reading_order():
+    doc = parse_document("d.txt", "Title\n\nFirst para here.\n\nSecond para here.\n\nThird para.\n")
+    assert labels(doc) == ["1", "2", "3"]
+    assert all(p.title == "Title" and p.doc == "d.txt" for p in doc.paragraphs)
+
+
+def test_closing_block_after_numbered_run_gets_S_labels_and_signatory_lines_join():
+    text = ("Title\n\n1. One.\n\n2. Two.\n\nSigned at Paris on 1 May 2020.\n\nFor the Government of A\n\n"
+            "**For the Government of B**\n\nJANE Doe\n\nMinister\n")
+    doc = parse_document("d.txt", text)
+    assert labels(doc) == ["1", "2", "S1", "S2"]
+    assert doc.paragraphs[2].text == "Signed at Paris on 1 May 2020."
+    assert doc.paragraphs[3].text == "For the Government of A / For the Government of B / JANE Doe / Minister"
+
+
+def test_headings_become_sections_not_paragraphs():
+    doc = parse_document("d.txt", "Title\n\nIntro text.\n\nTrade Matters\n\nWe trade.\n\n## Energy\n\nWe burn.\n")
+    assert [(p.label, p.section, p.text) for p in doc.paragraphs] == [
+        ("1", "", "Intro text."), ("2", "Trade Matters", "We trade."), ("3", "Energy", "We burn.")]
+
+
+@pytest.mark.parametrize("first,second", [
+    ("We will champion a free, fair and resilient rules-based international economic order particularly through "
+     "the Comprehensive and Progressive Agreement for Trans-Pacific", "Partnership (CPTPP) and other agreements."),
+    ("We strongly opposed any unilateral attempts to change the status quo", "by force or coercion."),
+])
+def test_paragraph_split_by_page_break_is_joined(first, second):
+    doc = parse_document("d.txt", f"Title\n\n{first}\n\n{second}\n\nNext paragraph.\n")
+    assert [p.text for p in doc.paragraphs] == [f"{first} {second}", "Next paragraph."]
+
+
+def test_metadata_title_dateline_and_url_are_kept():
+    doc = parse_document("d.txt", "The Title\n\n20.4.2026 - | Some Office\n\nBody text.\n\n<https://example.org/x>")
+    assert (doc.title, doc.dateline, doc.source_url) == ("The Title", "20.4.2026 - | Some Office",
+                                                        "https://example.org/x")
+    assert [p.text for p in doc.paragraphs] == ["Body text."]
+
+
+def test_seed_declaration_parses_as_the_user_reads_it():
+    doc = {d.name: d for d in load_corpus(SEEDS)}[DECLARATION]
+    assert doc.title == "Japan-UK Joint Declaration on Economic Security Cooperation"
+    assert labels(doc) == [str(i) for i in range(1, 17)] + ["S1", "S2"]
+    by_label = {p.label: p for p in doc.paragraphs}
+    assert by_label["8"].section == "Critical Minerals and Related Supply Chains"
+    assert "adhering to the CPTPP" in by_label["15"].text  # joined across the page break
+    assert by_label["S1"].text.startswith("Signed in duplicate at London")
+    assert "TAKAICHI Sanae" in by_label["S2"].text and "Keir Starmer" in by_label["S2"].text
+
+
+def test_seed_statement_parses_as_the_user_reads_it():
+    doc = {d.name: d for d in load_corpus(SEEDS)}[STATEMENT]
+    assert doc.title == "Japan-UK Foreign Ministers' Strategic Dialogue 2026 - Joint Statement"
+    assert doc.dateline.startswith("20.4.2026")
+    assert doc.source_url.startswith("https://www.gov.uk/")
+    assert labels(doc) == [str(i) for i in range(1, 17)]
+    by_label = {p.label: p for p in doc.paragraphs}
+    assert "Trans-Pacific Partnership (CPTPP)" in by_label["6"].text
+    assert "status quo by force or coercion" in by_label["13"].text
+    assert by_label["3"].section == "Defence and Security Cooperation"
+    assert not any(p.text == "Regional Situations" for p in doc.paragraphs)
+
+
+def test_paragraph_ids_are_stable_and_distinct():
+    a = [p.id for d in load_corpus(SEEDS) for p in d.paragraphs]
+    b = [p.id for d in load_corpus(SEEDS) for p in d.paragraphs]
+    assert a == b and len(set(a)) == len(a)
+
+
+def test_empty_file_is_refused_with_its_name(tmp_path):
+    (tmp_path / "empty.txt").write_text("")
+    with pytest.raises(CorpusError, match="empty.txt: the file is empty"):
+        load_corpus(tmp_path)
+
+
+def test_folder_without_documents_is_refused(tmp_path):
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
+    with pytest.raises(CorpusError, match="no .txt or .md documents"):
+        load_corpus(tmp_path)
+
+
+def test_missing_folder_is_refused(tmp_path):
+    with pytest.raises(CorpusError, match="does not exist"):
+        load_corpus(tmp_path / "nope")
+
+
+def test_non_utf8_file_names_file_and_byte_offset(tmp_path):
+    (tmp_path / "latin.txt").write_bytes("Title\n\nCaf\xe9 society.".encode("latin-1"))
+    with pytest.raises(CorpusError, match=r"latin.txt: not UTF-8 \(bad byte at offset 10\)"):
+        read_text(tmp_path / "latin.txt")
+
+
+def test_binary_file_with_txt_name_is_refused(tmp_path):
+    (tmp_path / "blob.txt").write_bytes(b"\x89PNG\r\n\x00\x00\x00")
+    with pytest.raises(CorpusError, match="blob.txt: looks like a binary file"):
+        load_corpus(tmp_path)
+
+
+def test_symlink_leaving_the_folder_is_not_followed(tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Secret\n\nDo not index me.\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "real.txt").write_text("Real\n\nIndex me.\n")
+    (docs / "link.txt").symlink_to(outside)
+    assert [d.name for d in load_corpus(docs)] == ["real.txt"]

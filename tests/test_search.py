@@ -1,0 +1,85 @@
+"""Dense, lexical and fused search on a tiny index with readable fake vectors; fusion maths by hand."""
+import numpy as np
+import pytest
+
+from index.faiss_types import build_faiss_index, choose_index_type
+from index.store import build_index, load_index
+from retriever.search import Retriever, dense_search, rrf, weighted_sum
+
+
+@pytest.fixture
+def tiny_index(tiny_docs, tmp_path, fake_embedder):
+    build_index(tiny_docs, tmp_path / "idx", fake_embedder)
+    return load_index(tmp_path / "idx")
+
+
+def search(index, embedder, question, **kw):
+    return Retriever(index).search(question, embedder.encode([question])[0], **kw)
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("When will the harbour be dredged?", ("alpha.txt", "2")),
+    ("Where does the lighthouse funding come from?", ("alpha.txt", "3")),
+    ("salmon quotas", ("alpha.txt", "1")),
+    ("Are the oak trees protected?", ("beta.md", "1")),
+    ("What happened to timber exports after the storm?", ("beta.md", "2")),
+])
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "lexical"])
+def test_expected_paragraph_comes_first(tiny_index, fake_embedder, question, expected, mode):
+    hit = search(tiny_index, fake_embedder, question, mode=mode)[0]
+    assert (hit.paragraph.doc, hit.paragraph.label) == expected
+
+
+def test_hits_carry_each_signal_and_are_sorted(tiny_index, fake_embedder):
+    hits = search(tiny_index, fake_embedder, "harbour dredged", k=5)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert hits[0].dense > 0 and hits[0].lexical > 0
+    assert len({h.paragraph.id for h in hits}) == len(hits)
+
+
+def test_k_limits_hits_and_bad_settings_name_the_fix(tiny_index, fake_embedder):
+    assert len(search(tiny_index, fake_embedder, "harbour", k=2)) == 2
+    with pytest.raises(ValueError, match="unknown mode 'fuzzy'; choose one of hybrid, dense, lexical"):
+        search(tiny_index, fake_embedder, "harbour", mode="fuzzy")
+    with pytest.raises(ValueError, match="k must be a whole number from 1 to 50"):
+        search(tiny_index, fake_embedder, "harbour", k=0)
+
+
+def test_rrf_by_hand():
+    fused = rrf([[1, 2, 3], [3, 1]], k=60)
+    assert fused[1] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused[2] == pytest.approx(1 / 62)
+    assert fused[3] == pytest.approx(1 / 63 + 1 / 61)
+
+
+def test_rrf_tie_and_empty():
+    assert rrf([[1], [2]]) == {1: 1 / 61, 2: 1 / 61}
+    assert rrf([]) == {}
+
+
+def test_weighted_sum_by_hand():
+    fused = weighted_sum({1: 0.8, 2: 0.4}, {2: 10.0, 3: 5.0}, dense_weight=0.5)
+    assert fused == pytest.approx({1: 0.4, 2: 0.2 + 0.5, 3: 0.25})
+    assert weighted_sum({1: -0.2}, {}, 0.5) == {1: 0.0}
+
+
+def test_dense_search_matches_brute_force_numpy():
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(500, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    owner = np.arange(500, dtype=np.int32) // 2  # two windows per paragraph
+    query = vectors[17] + 0.1 * rng.normal(size=32).astype(np.float32)
+    query /= np.linalg.norm(query)
+    got = dense_search(build_faiss_index(vectors, "Flat"), owner, query, k=10)
+    sims = vectors @ query
+    best = {}
+    for w, p in enumerate(owner):
+        best[int(p)] = max(best.get(int(p), -1.0), float(sims[w]))
+    want = sorted(best.items(), key=lambda kv: -kv[1])[:10]
+    assert list(got) == [p for p, _ in want]
+    assert list(got.values()) == pytest.approx([s for _, s in want], abs=1e-5)
+
+
+def test_index_type_is_exact_for_small_corpora_and_approximate_for_large():
+    assert choose_index_type(1_000) == "Flat"
+    assert choose_index_type(2_000_000).startswith("HNSW")
