@@ -107,9 +107,12 @@ def _join_page_breaks(blocks: list[str]) -> list[str]:
     for block in blocks:
         if out:
             prev = out[-1]
-            # Lower case after an unfinished block is a continuation; upper case only after a long body block.
+            # Lower case after an unfinished block is a continuation. Upper case is one only where a name was
+            # cut in two ("...Trans-Pacific" / "Partnership (CPTPP)..."): the block ends in a capitalised word.
+            last_word = prev.split()[-1]
             continues = block[:1].islower() or (
-                not _is_heading(prev) and not _is_heading(block) and not _NUMBERED.match(block))
+                last_word[:1].isupper() and last_word[-1:].isalpha() and not _is_heading(prev)
+                and not _is_heading(block) and not _NUMBERED.match(block))
             if not _ends_sentence(prev) and continues and not _is_metadata(prev) and not _is_metadata(block):
                 out[-1] = f"{prev} {block}"
                 continue

@@ -35,7 +35,7 @@ from index.faiss_types import build_faiss_index, choose_index_type
 
 FORMAT_VERSION = 1
 # How a paragraph becomes embedding input; bump when it changes so old indexes are rebuilt.
-EMBED_RECIPE = "section-prefix-v1"
+EMBED_RECIPE = "title-section-prefix-v2"
 
 
 class IndexFolderError(RuntimeError):
@@ -79,9 +79,14 @@ class LoadedIndex:
         self._sentence_starts = np.concatenate([[0], np.cumsum(counts)])
 
 
+def context(p: Paragraph) -> str:
+    """Document title and section heading: what a reader knows when reading the paragraph."""
+    return ". ".join(part for part in (p.title, p.section) if part)
+
+
 def embed_text(p: Paragraph, window: str) -> str:
-    """The text the model sees for one window: the section heading gives it context."""
-    return f"{p.section}. {window}" if p.section else window
+    """The text the model sees for one window, with its context in front."""
+    return f"{context(p)}. {window}" if context(p) else window
 
 
 def lexical_text(p: Paragraph) -> str:

@@ -1,0 +1,127 @@
+"""`python -m eval`: run the evaluation set through the real pipeline in each retrieval mode and print
+the metrics table, the abstention coverage view and the failing questions."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from eval.dataset import DEFAULT_SET
+
+
+def parse_args(argv):
+    p = argparse.ArgumentParser(prog="python -m eval", description=__doc__)
+    p.add_argument("--set", default=str(DEFAULT_SET), help="evaluation set (JSONL), default eval/questions.jsonl")
+    p.add_argument("--docs", help="documents folder (default: seeds/)")
+    p.add_argument("--index", help="index folder (default: derived from --docs)")
+    p.add_argument("--modes", default="hybrid,dense,lexical", help="comma-separated retrieval modes")
+    p.add_argument("--k", type=int, default=5, help="cut-off for Recall@k (default 5)")
+    p.add_argument("--limit", type=int, help="evaluate a deterministic sample of this many questions")
+    p.add_argument("--json", help="write the tables and per-question results to this file")
+    p.add_argument("--show-failures", type=int, default=30, help="failing questions to list (default 30)")
+    return p.parse_args(argv)
+
+
+def sample(questions, limit):
+    """A deterministic sample that keeps the answerable/unanswerable mix: every n-th question."""
+    if not limit or limit >= len(questions):
+        return questions
+    step = len(questions) / limit
+    return [questions[int(i * step)] for i in range(limit)]
+
+
+COLUMNS = [("hit@1", "Hit@1"), ("hit@5", "Hit@5"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"),
+           ("recall@k", "Recall@k"), ("cite_precision", "CitP"), ("cite_recall", "CitR"),
+           ("key_recall", "KeyR"), ("abstain_precision", "AbsP"), ("abstain_recall", "AbsR"),
+           ("false_abstention", "FalseAbs"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms")]
+
+
+def fmt(v, ms=False):
+    if v is None:
+        return "-"
+    return f"{v:.1f}" if ms else f"{v:.3f}"
+
+
+def format_table(reports, k) -> str:
+    head = ["mode"] + [label.replace("@k", f"@{k}") for _, label in COLUMNS]
+    rows = [head]
+    for rep in reports:
+        t = dict(rep.table, **{"recall@k": rep.table.get(f"recall@{k}")})
+        rows.append([rep.mode] + [fmt(t.get(key), key.endswith("_ms")) for key, _ in COLUMNS])
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def format_coverage(rep) -> str:
+    lines = [f"Abstention coverage ({rep.mode}): threshold on evidence (cosine) -> share answered, "
+             "answer-key recall among answered answerable, abstention recall, false abstention"]
+    for row in rep.coverage:
+        lines.append(f"  {row['threshold']:.2f}: answered {fmt(row['answered'])}  key recall {fmt(row['key_recall_answered'])}"
+                     f"  abstain recall {fmt(row['abstain_recall'])}  false abstention {fmt(row['false_abstention'])}")
+    return "\n".join(lines)
+
+
+def format_failures(rep, limit) -> str:
+    failing = [r for r in rep.results if r["failed"]]
+    lines = [f"Failing questions ({rep.mode}): {len(failing)} of {len(rep.results)}"]
+    for r in failing[:limit]:
+        gold = ", ".join(f"{d}¶{p}" for d, p in r["gold"]) or "none (unanswerable)"
+        got = ", ".join(f"{d}¶{p}" for d, p in r["retrieved"][:3])
+        lines.append(f"  {r['id']} {r['question']!r}: {'; '.join(r['failed'])}\n"
+                     f"      gold {gold} | top3 {got} | evidence {r['evidence']:.3f}"
+                     + (f"\n      answer: {r['answer'][:160]}" if r["answered"] else ""))
+    if len(failing) > limit:
+        lines.append(f"  ... and {len(failing) - limit} more (see --json)")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    import app  # sets the offline environment
+    from eval.dataset import check_set, load_set
+    from eval.runner import embed_questions, run_mode
+    from retriever.search import check_mode
+
+    try:
+        modes = [check_mode(m.strip()) for m in args.modes.split(",") if m.strip()]
+        questions = sample(load_set(Path(args.set)), args.limit)
+        assistant = app.make_assistant(args.docs, args.index)
+        index = assistant.index
+    except app.user_errors() as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    paragraphs = {(p.doc, p.label): p.text for p in index.paragraphs}
+    problems = check_set(questions, paragraphs)
+    if problems:
+        print("warning: the evaluation set does not match the documents:\n  " + "\n  ".join(problems[:20]),
+              file=sys.stderr)
+    t0 = time.perf_counter()
+    vectors, embed_ms = embed_questions(assistant, questions)
+    reports = [run_mode(assistant, questions, vectors, embed_ms, mode, args.k) for mode in modes]
+    seconds = time.perf_counter() - t0
+    n_ans = sum(q.answerable for q in questions)
+    print(f"{len(questions)} questions ({n_ans} answerable, {len(questions) - n_ans} not), "
+          f"{len(index.paragraphs)} paragraphs, modes {', '.join(modes)}; {seconds:.1f} s")
+    print(format_table(reports, args.k))
+    print("\nHit@k for k=1..10: " + "; ".join(f"{r.mode} " + " ".join(f"{v:.2f}" for v in r.hit_curve)
+                                               for r in reports))
+    print()
+    print(format_coverage(reports[0]))
+    print()
+    print(format_failures(reports[0], args.show_failures))
+    if args.json:
+        out = {"set": args.set, "questions": len(questions), "seconds": round(seconds, 2),
+               "modes": {r.mode: {"table": r.table, "hit_curve": r.hit_curve, "coverage": r.coverage,
+                                  "results": r.results} for r in reports}}
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(out, indent=1, ensure_ascii=False))
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The evaluation set format: one JSON object per line with id, question, answerable, gold, answer_keys, notes."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_SET = Path(__file__).resolve().parent / "questions.jsonl"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    question: str
+    answerable: bool
+    gold: tuple[tuple[str, str], ...]  # (doc file name, paragraph label)
+    answer_keys: tuple[str, ...]
+    notes: str = ""
+
+
+def load_set(path: Path = DEFAULT_SET) -> list[Question]:
+    questions = []
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+                questions.append(Question(str(rec["id"]), rec["question"], bool(rec["answerable"]),
+                                          tuple((g["doc"], str(g["paragraph"])) for g in rec["gold"]),
+                                          tuple(rec["answer_keys"]), rec.get("notes", "")))
+            except (ValueError, KeyError, TypeError) as e:
+                raise ValueError(f"{path}:{n}: not a valid question record ({e}); "
+                                 "each line needs id, question, answerable, gold, answer_keys") from e
+    return questions
+
+
+def check_set(questions: list[Question], paragraphs: dict[tuple[str, str], str]) -> list[str]:
+    """Problems with the set against the parsed documents: missing gold paragraphs, gold paragraphs that
+    contain none of the answer keys, answerable questions without gold, duplicate ids. Empty when sound."""
+    problems = []
+    seen = set()
+    for q in questions:
+        if q.id in seen:
+            problems.append(f"{q.id}: duplicate id")
+        seen.add(q.id)
+        if q.answerable and not q.gold:
+            problems.append(f"{q.id}: answerable but no gold paragraph")
+        for key in q.gold:
+            text = paragraphs.get(key)
+            if text is None:
+                problems.append(f"{q.id}: gold paragraph {key[0]} ¶{key[1]} does not exist")
+            elif not any(k.lower() in text.lower() for k in q.answer_keys):
+                problems.append(f"{q.id}: gold paragraph {key[0]} ¶{key[1]} contains no answer key")
+    return problems

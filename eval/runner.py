@@ -1,0 +1,131 @@
+"""Run an evaluation set through the real pipeline, once per retrieval mode, and score it."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from eval import metrics
+from eval.dataset import Question
+from retriever import settings
+from retriever.assistant import Assistant, clean_question
+
+COVERAGE_THRESHOLDS = (0.30, 0.35, 0.40, 0.45, 0.50, 0.55, 0.60)
+BATCH_EMBED_ABOVE = 300  # larger sets embed questions in batches; latency then uses the per-question average
+
+
+@dataclass
+class ModeReport:
+    mode: str
+    table: dict  # metric name -> value
+    results: list[dict]  # per question
+    hit_curve: list[float]  # Hit@k for k = 1..10 over answerable questions
+    coverage: list[dict]  # per abstention threshold
+
+
+def embed_questions(assistant: Assistant, questions: list[Question]) -> tuple[list, list[float]]:
+    """Clean and embed every question once (shared by all modes); returns vectors and ms per question."""
+    texts = [clean_question(q.question)[0] for q in questions]
+    if len(texts) > BATCH_EMBED_ABOVE:
+        t0 = time.perf_counter()
+        vectors = assistant.embedder.encode(texts)
+        each = (time.perf_counter() - t0) * 1000 / max(len(texts), 1)
+        return list(vectors), [each] * len(texts)
+    vectors, times = [], []
+    for text in texts:
+        t0 = time.perf_counter()
+        vectors.append(assistant.embedder.encode([text])[0])
+        times.append((time.perf_counter() - t0) * 1000)
+    return vectors, times
+
+
+def run_mode(assistant: Assistant, questions: list[Question], vectors, embed_ms: list[float], mode: str,
+             k: int = 5) -> ModeReport:
+    results = []
+    for q, vec, e_ms in zip(questions, vectors, embed_ms):
+        text = clean_question(q.question)[0]
+        t0 = time.perf_counter()
+        # Abstention is only the final gate, so answer with it off and apply the threshold here: the same
+        # outcome as the pipeline, plus the would-be answer for the coverage view.
+        ans = assistant.answer_for_vector(text, vec, k=10, mode=mode, abstain_below=-1.0)
+        latency = (time.perf_counter() - t0) * 1000 + e_ms
+        results.append(score_question(q, ans, latency, k))
+    return ModeReport(mode, summarise(results, k), results, hit_curve(results), coverage(results))
+
+
+def score_question(q: Question, ans, latency_ms: float, k: int) -> dict:
+    retrieved = [(h.paragraph.doc, h.paragraph.label) for h in ans.hits]
+    cited = [(c.paragraph.doc, c.paragraph.label) for c in ans.citations]
+    answered = ans.evidence >= settings.ABSTAIN_BELOW
+    gold = list(q.gold)
+    r = {"id": q.id, "question": q.question, "answerable": q.answerable, "gold": [list(g) for g in gold],
+         "retrieved": [list(x) for x in retrieved], "cited": [list(c) for c in cited] if answered else [],
+         "answered": answered, "answer": ans.text if answered else "", "would_answer": ans.text,
+         "would_cite": [list(c) for c in cited], "evidence": round(ans.evidence, 4),
+         "latency_ms": round(latency_ms, 2)}
+    if q.answerable:
+        r.update({
+            "hit@1": metrics.hit_at(retrieved, gold, 1), "hit@5": metrics.hit_at(retrieved, gold, 5),
+            "mrr@10": metrics.reciprocal_rank(retrieved, gold, 10), "ndcg@10": metrics.ndcg_at(retrieved, gold, 10),
+            "recall@k": metrics.recall_at(retrieved, gold, k),
+            "cite_precision": metrics.citation_precision(cited, gold) if answered else None,
+            "cite_recall": metrics.citation_recall(cited, gold) if answered else 0.0,
+            "key_recall": metrics.contains_key(ans.text, q.answer_keys) if answered else 0.0,
+            "would_key": metrics.contains_key(ans.text, q.answer_keys),
+            "hits_at": [metrics.hit_at(retrieved, gold, n) for n in range(1, 11)],
+        })
+    r["failed"] = failures(r)
+    return r
+
+
+def failures(r: dict) -> list[str]:
+    """Which checks a question fails, in words a developer can act on."""
+    if not r["answerable"]:
+        return [] if not r["answered"] else ["answered an unanswerable question"]
+    out = []
+    if not r["answered"]:
+        out.append("abstained")
+    if r["hit@1"] < 1:
+        out.append("gold not first")
+    if r["hit@5"] < 1:
+        out.append("gold not in top 5")
+    if r["answered"] and r["cite_precision"] is not None and r["cite_precision"] < 1:
+        out.append("cites a non-gold paragraph")
+    if r["answered"] and r["key_recall"] < 1:
+        out.append("answer lacks every key")
+    return out
+
+
+def summarise(results: list[dict], k: int = 5) -> dict:
+    ans = [r for r in results if r["answerable"]]
+    abst = metrics.abstention_scores([r["answerable"] for r in results], [not r["answered"] for r in results])
+    lat = [r["latency_ms"] for r in results]
+    return {
+        "questions": len(results), "answerable": len(ans),
+        "hit@1": metrics.mean(r["hit@1"] for r in ans), "hit@5": metrics.mean(r["hit@5"] for r in ans),
+        "mrr@10": metrics.mean(r["mrr@10"] for r in ans), "ndcg@10": metrics.mean(r["ndcg@10"] for r in ans),
+        f"recall@{k}": metrics.mean(r["recall@k"] for r in ans),
+        "cite_precision": metrics.mean(r["cite_precision"] for r in ans),
+        "cite_recall": metrics.mean(r["cite_recall"] for r in ans),
+        "key_recall": metrics.mean(r["key_recall"] for r in ans),
+        **abst,
+        "p50_ms": metrics.percentile(lat, 50), "p95_ms": metrics.percentile(lat, 95),
+    }
+
+
+def hit_curve(results: list[dict]) -> list[float]:
+    ans = [r for r in results if r["answerable"]]
+    return [metrics.mean(r["hits_at"][n] for r in ans) or 0.0 for n in range(10)]
+
+
+def coverage(results: list[dict], thresholds=COVERAGE_THRESHOLDS) -> list[dict]:
+    """For each abstention threshold: share of questions answered, answer-key recall among answered answerable
+    questions, abstention recall on unanswerable ones and false abstention on answerable ones."""
+    rows = []
+    for t in thresholds:
+        answered = [r for r in results if r["evidence"] >= t]
+        ans_answered = [r for r in answered if r["answerable"]]
+        abst = metrics.abstention_scores([r["answerable"] for r in results], [r["evidence"] < t for r in results])
+        rows.append({"threshold": t, "answered": len(answered) / len(results) if results else 0.0,
+                     "key_recall_answered": metrics.mean(r["would_key"] for r in ans_answered),
+                     "abstain_recall": abst["abstain_recall"], "false_abstention": abst["false_abstention"]})
+    return rows
