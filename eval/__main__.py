@@ -57,7 +57,7 @@ def format_table(reports, k) -> str:
 
 
 def format_coverage(rep) -> str:
-    lines = [f"Abstention coverage ({rep.mode}): threshold on evidence (cosine) -> share answered, "
+    lines = [f"Abstention coverage ({rep.mode}): threshold on evidence -> share answered, "
              "answer-key recall among answered answerable, abstention recall, false abstention"]
     for row in rep.coverage:
         lines.append(f"  {row['threshold']:.2f}: answered {fmt(row['answered'])}  key recall {fmt(row['key_recall_answered'])}"

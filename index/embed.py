@@ -85,7 +85,10 @@ class MiniLMEmbedder:
         model_dir = self.model_dir or bundled_model_dir()
         verify_weights(model_dir, self.weights_sha256)
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
+
+        transformers.utils.logging.disable_progress_bar()  # keep stderr for messages a user should read
 
         if self.threads:
             torch.set_num_threads(self.threads)

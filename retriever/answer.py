@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.corpus import Paragraph
-from index.store import LoadedIndex, stemmer
+from index.store import LoadedIndex, context, stemmer
 from retriever import settings
+from retriever.answer_type import DESCRIBE, PREFERRED_ONLY, expected_answer_type, states
 from retriever.search import Hit, lexical_scores, query_terms
 
 NOT_COVERED = "The documents do not appear to answer this question. The closest passages are listed below."
@@ -48,6 +49,7 @@ class ScoredSentence:
     end: int
     score: float
     cosine: float
+    overlap: float  # idf-weighted share of the question's terms found in the sentence
 
     @property
     def text(self) -> str:
@@ -55,12 +57,13 @@ class ScoredSentence:
 
 
 def term_weights(index: LoadedIndex, terms: list[str]) -> dict[str, float]:
-    """Inverse document frequency of each question term over the paragraphs (0 for unknown terms)."""
+    """Inverse document frequency of each question term over the paragraphs. A term no paragraph contains
+    gets the highest weight: the question asks about something the documents never mention."""
     n = len(index.paragraphs)
     weights = {}
     for t in set(terms):
         df = int(np.count_nonzero(lexical_scores(index.bm25, [t])))
-        weights[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5))) if df else 0.0
+        weights[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
     return weights
 
 
@@ -76,7 +79,10 @@ def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarra
     for rank, hit in enumerate(hits[:n_passages]):
         rows = index.paragraph_sentences(hit.position)
         cos = index.sentence_vectors[rows.start:rows.stop] @ query_vector
-        texts = [hit.paragraph.text[s:e] for s, e in index.sentence_spans[rows.start:rows.stop]]
+        # Terms are looked for in the sentence and in its context (title, section): "the declaration" in a
+        # question is answered by a sentence of the declaration even if the sentence does not say so.
+        prefix = context(hit.paragraph)
+        texts = [f"{prefix}. {hit.paragraph.text[s:e]}" for s, e in index.sentence_spans[rows.start:rows.stop]]
         tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
         for j, row in enumerate(rows):
             present = set(tokens[j])
@@ -84,16 +90,19 @@ def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarra
             s, e = index.sentence_spans[row]
             score = (float(cos[j]) + settings.SENTENCE_LEXICAL_WEIGHT * overlap
                      + settings.SENTENCE_PASSAGE_WEIGHT * hit.score / top_score)
-            out.append(ScoredSentence(rank, hit.paragraph, s, e, score, float(cos[j])))
+            out.append(ScoredSentence(rank, hit.paragraph, s, e, score, float(cos[j]), overlap))
     out.sort(key=lambda x: (-x.score, x.hit_rank, x.start))
     return out
 
 
 def evidence_of(sentences: list[ScoredSentence], hits: list[Hit]) -> float:
-    """How strongly the best material matches the question (a cosine, comparable across questions)."""
-    best_sentence = max((s.cosine for s in sentences[:1]), default=0.0)
-    best_passage = max((h.dense for h in hits[:1]), default=0.0)
-    return max(best_sentence, best_passage)
+    """How strongly the best answer material matches the question: the cosine of the best sentence (or of its
+    passage, if higher) plus EVIDENCE_LEXICAL_WEIGHT times the share of the question's terms it contains.
+    Unlike the fused score it is comparable across questions, so one threshold can decide abstention."""
+    if not sentences:
+        return 0.0
+    best = sentences[0]
+    return max(best.cosine, hits[best.hit_rank].dense) + settings.EVIDENCE_LEXICAL_WEIGHT * best.overlap
 
 
 def choose_sentences(question: str, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
@@ -122,9 +131,20 @@ def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], ind
     threshold = settings.ABSTAIN_BELOW if abstain_below is None else abstain_below
     terms = query_terms(question)
     sentences = score_sentences(index, hits, query_vector, terms)
+    notes = []
+    wanted = expected_answer_type(question)
+    if wanted:
+        typed = [s for s in sentences if states(wanted, s.text)]
+        if wanted in PREFERRED_ONLY:
+            sentences = typed or sentences
+        else:
+            if sentences and not typed:
+                notes.append(f"The question asks for {DESCRIBE[wanted]}, and none of the closest passages "
+                             "states one.")
+            sentences = typed
     evidence = evidence_of(sentences, hits)
     if not sentences or evidence < threshold:
-        return Answer(question, NOT_COVERED, False, [], hits, evidence)
+        return Answer(question, NOT_COVERED, False, [], hits, evidence, notes=notes)
     chosen = choose_sentences(question, sentences)
     citations: list[Citation] = []
     parts = []

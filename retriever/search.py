@@ -47,12 +47,27 @@ def exact_dense_scores(window_vectors: np.ndarray, window_paragraph: np.ndarray,
     return out
 
 
+# Words with which a question talks about the documents rather than their content ("what do both documents
+# say about ..."); matching them lexically finds paragraphs that happen to say "both", not the answer.
+META_WORDS = {"both", "document", "documents", "text", "texts", "say", "says", "said", "mention", "mentions",
+              "mentioned", "describe", "described"}
+# bm25s's English list is Lucene's 33 words; questions also carry these function words, which would otherwise
+# match paragraphs by chance ("do", "about") and weigh in the answer's term overlap.
+QUESTION_STOPWORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does", "did",
+                      "about", "has", "have", "had", "can", "could", "would", "should", "shall", "may", "might",
+                      "must", "i", "you", "we", "our", "us", "me", "my", "your", "were", "been", "being", "am",
+                      "from", "so", "its", "kind", "sort", "type", "according"}
+
+
 def query_terms(question: str) -> list[str]:
-    """The question as BM25 sees it: lower case, English stop words removed, stemmed."""
+    """The question as BM25 sees it: lower case, English stop words and META_WORDS removed, stemmed."""
     import bm25s
 
-    return bm25s.tokenize([question], stopwords="en", stemmer=stemmer(), return_ids=False,
-                          show_progress=False)[0]
+    from bm25s.stopwords import STOPWORDS_EN
+
+    words = [w for w in question.split() if w.lower().strip("?,.!;:'\"") not in META_WORDS]
+    return bm25s.tokenize([" ".join(words)], stopwords=list(STOPWORDS_EN) + sorted(QUESTION_STOPWORDS),
+                          stemmer=stemmer(), return_ids=False, show_progress=False)[0]
 
 
 def lexical_scores(bm25, terms: list[str]) -> np.ndarray:

@@ -56,7 +56,8 @@ def test_only_changed_documents_are_re_embedded_and_results_match_full_rebuild(t
     second = FakeEmbedder()
     manifest = build_index(tiny_docs, tmp_path / "idx", second)
     assert manifest["counts"]["embedded_paragraphs"] == 1
-    assert second.encoded == ["Bees pollinate the orchards.", "Bees pollinate the orchards."]  # window + sentence
+    # one window (with its document title as context) and one sentence
+    assert second.encoded == ["Gamma. Bees pollinate the orchards.", "Bees pollinate the orchards."]
     full = FakeEmbedder()
     build_index(tiny_docs, tmp_path / "full", full)
     a, b = load_index(tmp_path / "idx"), load_index(tmp_path / "full")

@@ -1,0 +1,55 @@
+"""What kind of fact a question asks for (a date, a number), and whether a sentence states one.
+
+A question that asks "how many" or "on what date" is not answered by a sentence that merely shares its
+topic; requiring the answer type is what lets the assistant say "not in the documents" for near misses
+such as "On what exact date will the Prime Minister visit?" when the text only says "later this year".
+"""
+from __future__ import annotations
+
+import re
+
+_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_NUMBER_WORD = (r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|"
+                r"percent|per cent)\b")
+
+_ASKS = [  # (type, question pattern), first match wins
+    ("day", re.compile(r"\b(what|which|exact)\s+(date|day)\b|\bwhen exactly\b|\bexact(ly)? when\b", re.I)),
+    ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (number|percentage|"
+                          r"amount|share|proportion|size|budget|cost|price)\b|\b(tariff|interest) rates?\b|"
+                          r"\bbudget\b", re.I)),
+    ("place", re.compile(r"^\s*where\b|\bin (which|what) (city|country|town|place|capital|region)\b", re.I)),
+    ("time", re.compile(r"^\s*when\b|\b(what|which) (year|month|time|century|decade|season)\b|\bby when\b|"
+                        r"\bwhen (did|was|were|is|will|do|does|are)\b", re.I)),
+]
+
+_HAS = {
+    "day": re.compile(rf"\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|"
+                      r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b", re.I),
+    "time": re.compile(rf"\b{_MONTH}\b|\b(1[0-9]|20)\d\d(s)?\b|\b(spring|summer|autumn|fall|winter)\b|"
+                       r"\b(this|next|last|previous|coming) (year|month|week|decade|century)\b|"
+                       r"\b(today|tomorrow|yesterday)\b|\bcentur(y|ies)\b|\b(BC|AD|BCE|CE)\b|"
+                       r"\b\d+(st|nd|rd|th)\b", re.I),
+    # A named place after a preposition: "at London", "in the Sahel", "to Paris".
+    "place": re.compile(r"\b(in|at|to|from|near|inside|outside)\s+(the\s+)?[A-Z][\w-]+"),
+    # A count or amount: digits that are not a year on their own, a currency sign, or a number word.
+    "number": re.compile(r"[$£€¥]\s?\d|\b\d+([.,]\d+)*\s?%|(?<![\d.])\b(?!(1[5-9]|20)\d\d\b)\d+([.,]\d+)*\b|"
+                         + _NUMBER_WORD, re.I),
+}
+
+DESCRIBE = {"day": "a specific date", "time": "a date or time", "number": "a number or amount", "place": "a place"}
+# Kinds that only reorder candidate sentences: place names are too varied to refuse an answer for lacking one.
+PREFERRED_ONLY = {"place"}
+
+
+def expected_answer_type(question: str) -> str | None:
+    """'day', 'time', 'number' or 'place' when the question asks for one, else None."""
+    for kind, pattern in _ASKS:
+        if pattern.search(question):
+            return kind
+    return None
+
+
+def states(kind: str, text: str) -> bool:
+    """Whether `text` contains a fact of the given kind ('day' also counts as 'time')."""
+    return bool(_HAS[kind].search(text))
