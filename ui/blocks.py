@@ -1,20 +1,167 @@
-"""The Gradio Blocks of the UI. Handlers are plain functions of the shared Assistant."""
+"""The Gradio Blocks of the UI: Ask, Documents and Evaluation tabs. Handlers are plain functions of the one
+shared Assistant; per-user state (the session's history) lives in gr.State, never in module globals."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import gradio as gr
 
+from retriever import settings
+from ui.render import answer_html, answer_markdown, document_html
 
-def build_ui(assistant) -> gr.Blocks:
-    from app import format_answer
+EXAMPLES = [
+    "Which country is co-developing the fighter jet with Japan and the UK?",
+    "Where was the economic security declaration signed?",
+    "What do both documents say about economic coercion?",
+    "What is the population of Tokyo?",
+]
 
-    def ask(question):
+# Citation chips are plain HTML buttons; this script hands the clicked chip's "doc|label" to a hidden textbox,
+# whose change event opens the Documents tab at that paragraph.
+HEAD = """
+<script>
+document.addEventListener('click', function (event) {
+  const chip = event.target.closest('.cite-chip');
+  if (!chip) return;
+  event.preventDefault();
+  const box = document.querySelector('#nav-target textarea, #nav-target input');
+  if (!box) return;
+  box.value = chip.dataset.cite + '|' + Date.now();
+  box.dispatchEvent(new Event('input', {bubbles: true}));
+  box.dispatchEvent(new Event('change', {bubbles: true}));
+});
+</script>
+"""
+
+SCROLL_TO_TARGET = """() => { setTimeout(() => {
+  const el = document.querySelector('#doc-view .para.target');
+  if (el) el.scrollIntoView({block: 'center'});
+}, 150); }"""
+
+CSS = """
+.qa .question { color: var(--body-text-color-subdued); margin-bottom: .4em; }
+.qa .answer { font-size: 1.05em; line-height: 1.6; padding: .8em 1em; border-radius: 8px;
+  background: var(--background-fill-secondary); }
+.qa .answer.abstain { border-left: 4px solid #d97706; }
+.qa .note { color: #92400e; margin: .3em 0; }
+.cite-chip { display: inline-block; margin: 0 .2em; padding: .05em .55em; border-radius: 999px; cursor: pointer;
+  border: 1px solid var(--color-accent); background: var(--color-accent-soft); color: var(--body-text-color);
+  font-size: .85em; white-space: normal; text-align: left; }
+.card { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: .6em .9em; margin: .6em 0; }
+.card-head { display: flex; flex-wrap: wrap; gap: .4em; align-items: center; }
+.card-section, .score, .timing, .doc-meta { color: var(--body-text-color-subdued); font-size: .85em; }
+.card-text, .para p { line-height: 1.55; overflow-wrap: anywhere; }
+mark { background: #fde68a; color: inherit; padding: 0 .1em; }
+.doc .para { display: flex; gap: .8em; padding: .3em .5em; border-radius: 6px; }
+.doc .para-label { flex: 0 0 3.2em; font-weight: 600; color: var(--body-text-color-subdued); }
+.doc .para p { margin: 0; }
+.doc .para { margin: .35em 0; }
+.doc .para.target { background: #fef3c7; outline: 2px solid #f59e0b; }
+.others summary { cursor: pointer; margin-top: .6em; }
+"""
+
+
+def theme():
+    """System fonts only: the default theme would fetch web fonts, and the app must work with no network."""
+    return gr.themes.Default(font=["ui-sans-serif", "system-ui", "sans-serif"],
+                             font_mono=["ui-monospace", "monospace"])
+
+
+def launch_options() -> dict:
+    return {"css": CSS, "head": HEAD, "theme": theme()}
+
+
+def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
+    from app import answer_to_json, user_errors
+
+    index = assistant.index
+    documents = index.documents
+    by_doc: dict[str, list] = {}
+    for p in index.paragraphs:
+        by_doc.setdefault(p.doc, []).append(p)
+    meta = {d["name"]: d for d in documents}
+    first = documents[0]["name"]
+    errors = user_errors()
+
+    def ask(question, k, mode, history):
         try:
-            return format_answer(assistant.ask(question))
-        except ValueError as e:
+            a = answer_to_json(assistant.ask(question or "", k=int(k), mode=mode))
+        except errors as e:
             raise gr.Error(str(e)) from e
+        history = history + [a]
+        choices = [(f"{i + 1}. {h['question'][:80]}", i) for i, h in enumerate(history)]
+        return (answer_html(a), answer_markdown(a), history,
+                gr.Dropdown(choices=choices, value=len(history) - 1))
+
+    def reopen(choice, history):
+        if choice is None or not history or not 0 <= int(choice) < len(history):
+            return gr.skip(), gr.skip()
+        a = history[int(choice)]
+        return answer_html(a), answer_markdown(a)
+
+    def show_document(name, target=None):
+        if name not in meta:
+            raise gr.Error(f"unknown document {name!r}; pick one from the list")
+        return document_html(meta[name], by_doc.get(name, []), target)
+
+    def open_citation(value):
+        doc, _, rest = (value or "").partition("|")
+        label = rest.split("|")[0]
+        if doc not in meta:
+            return gr.skip(), gr.skip(), gr.skip()
+        return gr.Dropdown(value=doc), show_document(doc, label), gr.Tabs(selected="docs")
+
+    def run_evaluation():
+        from ui.evaluation import evaluate
+
+        return evaluate(assistant, eval_set)
 
     with gr.Blocks(title="Grounded Q&A", analytics_enabled=False) as demo:
-        question = gr.Textbox(label="Question")
-        answer = gr.Textbox(label="Answer", lines=12)
-        question.submit(ask, question, answer)
+        history = gr.State([])
+        n_par = len(index.paragraphs)
+        gr.Markdown(f"## Ask the documents\n{len(documents)} documents, {n_par} numbered paragraphs. Every answer "
+                    "quotes the paragraphs it cites; click a citation to read it in its document.")
+        with gr.Tabs(selected="ask", elem_id="tabs") as tabs:
+            with gr.Tab("Ask", id="ask"):
+                with gr.Row(equal_height=True):
+                    question = gr.Textbox(label="Question", placeholder="Ask a question and press Enter",
+                                          scale=5, max_length=settings.MAX_QUESTION_CHARS, elem_id="question",
+                                          autofocus=True)
+                    ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
+                gr.Examples(EXAMPLES, inputs=question, label="Examples")
+                with gr.Accordion("Settings", open=False):
+                    with gr.Row():
+                        k = gr.Slider(1, 20, value=settings.DEFAULT_K, step=1, label="Passages to show")
+                        mode = gr.Radio(list(settings.MODES), value=settings.DEFAULT_MODE, label="Retrieval mode")
+                answer = gr.HTML(elem_id="answer", min_height=40)
+                with gr.Row():
+                    past = gr.Dropdown(label="Earlier questions in this session", choices=[], elem_id="history",
+                                       scale=2)
+                with gr.Accordion("Copy as Markdown", open=False):
+                    markdown = gr.Textbox(label="Answer with quotes and citations", lines=6, buttons=["copy"],
+                                          elem_id="answer-md", interactive=False)
+            with gr.Tab("Documents", id="docs"):
+                doc_pick = gr.Dropdown([(d["title"], d["name"]) for d in documents], value=first,
+                                       label="Document", elem_id="doc-pick")
+                doc_view = gr.HTML(show_document(first), elem_id="doc-view")
+            with gr.Tab("Evaluation", id="eval"):
+                gr.Markdown("Runs the evaluation set (eval/questions.jsonl) through this pipeline in every "
+                            "retrieval mode: about ten seconds on the seeds.")
+                run = gr.Button("Run the evaluation", elem_id="run-eval")
+                summary = gr.Markdown(elem_id="eval-summary")
+                table = gr.Dataframe(label="Metrics per mode", elem_id="eval-table", interactive=False)
+                plot = gr.LinePlot(x="k", y="Hit@k", color="mode", title="Hit@k for k = 1..10",
+                                   y_lim=[0, 1], elem_id="eval-plot")
+                failing = gr.Dataframe(label="Failing questions (default mode)", elem_id="eval-failing",
+                                       interactive=False, wrap=True)
+        nav = gr.Textbox(visible="hidden", elem_id="nav-target")
+
+        inputs = [question, k, mode, history]
+        outputs = [answer, markdown, history, past]
+        question.submit(ask, inputs, outputs)
+        ask_button.click(ask, inputs, outputs)
+        past.input(reopen, [past, history], [answer, markdown])
+        doc_pick.input(show_document, doc_pick, doc_view)
+        nav.change(open_citation, nav, [doc_pick, doc_view, tabs]).then(None, None, None, js=SCROLL_TO_TARGET)
+        run.click(run_evaluation, None, [summary, table, plot, failing])
     return demo

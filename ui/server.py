@@ -1,19 +1,49 @@
 """Start the web UI: one shared Assistant (model + index loaded once), Gradio bound to 127.0.0.1 by default."""
 from __future__ import annotations
 
+import os
 import sys
+
+# Requests waiting beyond this are refused with Gradio's "queue is full" message instead of piling up.
+QUEUE_MAX_SIZE = 64
+# Answers run this many at a time; the model and index are shared read-only, so threads are safe, and more
+# than the machine's cores would only make each answer slower.
+CONCURRENCY = 2
+
+
+def parse_auth(value: str | None) -> tuple[str, str] | None:
+    """'user:password' (from --auth or QA_AUTH) -> (user, password); None when unset."""
+    value = value or os.environ.get("QA_AUTH")
+    if not value:
+        return None
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise ValueError("--auth must look like user:password (both parts non-empty)")
+    return user, password
 
 
 def serve(args) -> int:
     from app import make_assistant, user_errors
-    from ui.blocks import build_ui
+    from ui.blocks import build_ui, launch_options
 
+    try:
+        auth = parse_auth(args.auth)
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"warning: serving on {args.host}: anyone who can reach this machine can use the assistant"
+              + ("" if auth else "; protect it with --auth user:password"), file=sys.stderr)
     assistant = make_assistant(args.docs, args.index)
     try:
         assistant.index  # build or load before the first user arrives; a bad folder stops here, in plain words
+        assistant.embedder.encode(["warm-up"])  # load the model now, not during the first user's question
     except user_errors() as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     demo = build_ui(assistant)
-    demo.queue().launch(server_name=args.host, server_port=args.port, share=False, show_error=False)
+    demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY)
+    print(f"Serving on http://{args.host}:{args.port}", file=sys.stderr)
+    demo.launch(server_name=args.host, server_port=args.port, share=False, show_error=False, auth=auth,
+                quiet=True, **launch_options())
     return 0
