@@ -125,9 +125,9 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
             with gr.Tab("Ask", id="ask"):
                 with gr.Row(equal_height=True):
                     question = gr.Textbox(label="Question", placeholder="Ask a question and press Enter",
-                                          scale=5, max_length=settings.MAX_QUESTION_CHARS, elem_id="question",
+                                          scale=5, min_width=300, max_length=settings.MAX_QUESTION_CHARS, elem_id="question",
                                           autofocus=True)
-                    ask_button = gr.Button("Ask", variant="primary", scale=1, elem_id="ask-button")
+                    ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=120, elem_id="ask-button")
                 gr.Examples(EXAMPLES, inputs=question, label="Examples")
                 with gr.Accordion("Settings", open=False):
                     with gr.Row():
@@ -150,8 +150,7 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
                 run = gr.Button("Run the evaluation", elem_id="run-eval")
                 summary = gr.Markdown(elem_id="eval-summary")
                 table = gr.Dataframe(label="Metrics per mode", elem_id="eval-table", interactive=False)
-                plot = gr.LinePlot(x="k", y="Hit@k", color="mode", title="Hit@k for k = 1..10",
-                                   y_lim=[0, 1], elem_id="eval-plot")
+                plot = gr.HTML(elem_id="eval-plot", label="Hit@k for k = 1..10")
                 failing = gr.Dataframe(label="Failing questions (default mode)", elem_id="eval-failing",
                                        interactive=False, wrap=True)
         nav = gr.Textbox(visible="hidden", elem_id="nav-target")

@@ -9,10 +9,11 @@ from eval.__main__ import COLUMNS
 from eval.dataset import DEFAULT_SET, check_set, load_set
 from eval.runner import embed_questions, run_mode
 from retriever import settings
+from ui.render import hit_curve_svg
 
 
 def evaluate(assistant, eval_set: Path | None = None):
-    """Returns (summary Markdown, metrics table, Hit@k curve, failing questions) for the UI."""
+    """Returns (summary Markdown, metrics table, Hit@k chart as SVG, failing questions) for the UI."""
     questions = load_set(eval_set or DEFAULT_SET)
     paragraphs = {(p.doc, p.label): p.text for p in assistant.index.paragraphs}
     problems = check_set(questions, paragraphs)
@@ -25,8 +26,7 @@ def evaluate(assistant, eval_set: Path | None = None):
     for rep in reports:
         t = dict(rep.table, **{"recall@k": rep.table.get("recall@5")})
         rows.append({"mode": rep.mode, **{label: _round(t.get(key)) for key, label in COLUMNS}})
-    curve = pd.DataFrame([{"mode": rep.mode, "k": k + 1, "Hit@k": v} for rep in reports
-                          for k, v in enumerate(rep.hit_curve)])
+    curve = "<h4>Hit@k for k = 1..10</h4>" + hit_curve_svg({rep.mode: rep.hit_curve for rep in reports})
     default = reports[0]
     failing = pd.DataFrame([{"id": r["id"], "question": r["question"], "failed": "; ".join(r["failed"]),
                              "gold": ", ".join(f"¶{p}" for _, p in r["gold"]) or "none",

@@ -111,3 +111,35 @@ def document_html(meta: dict, paragraphs: list, target: str | None = None) -> st
                      f'</span><p>{escape(p.text)}</p></div>')
     parts.append("</article>")
     return "".join(parts)
+
+
+def hit_curve_svg(curves: dict[str, list[float]], width: int = 520, height: int = 260) -> str:
+    """A small line chart of Hit@k (k = 1..len) per mode, as inline SVG (no plotting library, no network)."""
+    colors = ["#2563eb", "#dc2626", "#16a34a", "#9333ea"]
+    left, right, top, bottom = 40, 110, 20, 30
+    n = max((len(v) for v in curves.values()), default=0)
+    if n < 2:
+        return ""
+
+    def x(i):
+        return left + (width - left - right) * i / (n - 1)
+
+    def y(v):
+        return top + (height - top - bottom) * (1 - v)
+
+    parts = [f'<svg class="hit-curve" viewBox="0 0 {width} {height}" role="img" aria-label="Hit at k per mode" '
+             f'style="max-width:{width}px;width:100%">']
+    for t in (0, 0.25, 0.5, 0.75, 1.0):
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#ddd"/>'
+                     f'<text x="{left - 6}" y="{y(t) + 4:.1f}" font-size="11" text-anchor="end">{t:.2f}</text>')
+    for i in range(n):
+        parts.append(f'<text x="{x(i):.1f}" y="{height - 10}" font-size="11" text-anchor="middle">{i + 1}</text>')
+    for j, (mode, values) in enumerate(curves.items()):
+        color = colors[j % len(colors)]
+        points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
+        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{points}"/>'
+                     f'<text x="{width - right + 8}" y="{top + 16 * j + 10}" font-size="12" fill="{color}">'
+                     f'{escape(mode)}</text>')
+    parts.append(f'<text x="{(width - right + left) / 2:.0f}" y="{height}" font-size="11" text-anchor="middle">k</text>')
+    parts.append("</svg>")
+    return "".join(parts)

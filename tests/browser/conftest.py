@@ -1,0 +1,118 @@
+"""Browser-test fixtures: the real app on a free loopback port, Debian's Chromium driven by Playwright.
+Without /usr/bin/chromium the tests skip with the command that installs it."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PROJECT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+SHOTS = PROJECT / "tests" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-quic", "--no-first-run", "--disable-sync"]
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory):
+    """Start `python app.py` on a free port with its own index folder; stop it after the session."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found: install it with `apt-get install chromium` to run the browser tests")
+    port = free_port()
+    index = tmp_path_factory.mktemp("ui-index") / "index"
+    log = open(tmp_path_factory.mktemp("ui-log") / "server.log", "w+")
+    proc = subprocess.Popen([sys.executable, str(PROJECT / "app.py"), "--port", str(port), "--index", str(index)],
+                            cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            log.seek(0)
+            pytest.fail(f"the app exited early:\n{log.read()}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the app did not start within 180 s")
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (no browser download)")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class PageRecorder:
+    """Every request URL and every dialog the page opens, for offline and script-injection checks."""
+
+    def __init__(self, page):
+        self.page, self.requests, self.dialogs = page, [], []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def off_host(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(("http://127.0.0.1:", "data:", "blob:", "about:"))]
+
+
+@pytest.fixture
+def page(browser, app_url, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    pg = context.new_page()
+    recorder = PageRecorder(pg)
+    pg.goto(app_url)
+    pg.wait_for_selector("#question textarea, #question input", timeout=30000)
+    yield pg, recorder
+    SHOTS.mkdir(exist_ok=True)
+    pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+    assert recorder.off_host() == [], "the page fetched something from outside 127.0.0.1"
+    context.close()
+
+
+def ask(pg, question: str):
+    box = pg.locator("#question textarea, #question input").first
+    box.fill(question)
+    box.press("Enter")
+
+
+def save_docs_screenshot(pg, name: str):
+    if os.environ.get("UPDATE_DOCS_SCREENSHOT"):
+        (PROJECT / "docs").mkdir(exist_ok=True)
+        pg.screenshot(path=str(PROJECT / "docs" / name), full_page=False)
+
+
+__all__ = ["ask", "save_docs_screenshot", "shutil"]

@@ -1,0 +1,106 @@
+"""The UI as a user drives it in Chromium: ask, check the citation, open the document, abstain, stay safe."""
+import re
+
+from tests.browser.conftest import ask, save_docs_screenshot
+
+GCAP = "Which country is co-developing the fighter jet with Japan and the UK?"
+
+
+def test_answer_shows_chip_and_cited_paragraph_with_quote_highlighted(page):
+    pg, _ = page
+    ask(pg, GCAP)
+    chip = pg.locator("#answer .answer .cite-chip").first
+    chip.wait_for(timeout=30000)
+    assert chip.inner_text() == "Japan-UK Foreign Ministers' Strategic Dialogue 2026 - Joint Statement ¶3"
+    assert "Italy" in pg.locator("#answer .answer").inner_text()
+    card = pg.locator("#answer .card").first
+    mark = card.locator("mark").first
+    assert "Global Combat Air Programme (GCAP) with Italy" in mark.inner_text()
+    assert mark.inner_text() in card.locator(".card-text").inner_text()
+    assert "Defence and Security Cooperation" in card.inner_text()  # its section is shown
+    save_docs_screenshot(pg, "answer-checked.png")
+
+
+def test_clicking_a_chip_opens_the_document_at_that_paragraph(page):
+    pg, _ = page
+    ask(pg, GCAP)
+    pg.locator("#answer .answer .cite-chip").first.click()
+    target = pg.locator("#doc-view .para.target")
+    target.wait_for(state="visible", timeout=15000)
+    assert target.get_attribute("id") == "p-000_d2e472f1f95dd8ec_txt--3"
+    assert target.locator(".para-label").inner_text() == "¶3"
+    assert "GCAP" in target.inner_text()
+    pg.wait_for_function("() => { const r = document.querySelector('#doc-view .para.target').getBoundingClientRect();"
+                         " return r.top >= 0 && r.bottom <= window.innerHeight; }", timeout=5000)
+    assert "Defence and Security Cooperation" in pg.locator("#doc-view h3").nth(0).inner_text()
+
+
+def test_unanswerable_question_shows_abstention_and_closest_passages(page):
+    pg, _ = page
+    ask(pg, "What is the population of Tokyo?")
+    message = pg.locator("#answer .answer.abstain")
+    message.wait_for(timeout=30000)
+    assert message.inner_text().startswith("The documents do not appear to answer this.")
+    assert pg.locator("#answer details.others[open] .card").count() >= 1
+    assert pg.locator("#answer .answer .cite-chip").count() == 0
+
+
+def test_markup_in_a_question_is_shown_as_text_and_never_runs(page):
+    pg, rec = page
+    payload = "<img src=x onerror=alert(1)> <script>alert(2)</script> who signed?"
+    ask(pg, payload)
+    pg.locator("#answer .question").wait_for(timeout=30000)
+    assert pg.locator("#answer .question").inner_text() == f"Q: {payload}"
+    assert pg.locator("#answer img").count() == 0 and pg.locator("#answer script").count() == 0
+    pg.wait_for_timeout(500)
+    assert rec.dialogs == []
+
+
+def test_history_reopens_an_earlier_answer_and_markdown_has_quotes(page):
+    pg, _ = page
+    ask(pg, GCAP)
+    pg.locator("#answer .cite-chip").first.wait_for(timeout=30000)
+    ask(pg, "What does POWER Asia stand for?")
+    pg.wait_for_function("() => document.querySelector('#answer .question').innerText.includes('POWER Asia')")
+    pg.get_by_text("Copy as Markdown").first.click()
+    md = pg.locator("#answer-md textarea").input_value()
+    assert md.startswith("**Q:** What does POWER Asia stand for?")
+    assert re.search(r"> .*Partnership On Wide Energy and Resources Resilience Asia.*\n> — \*Japan-UK Joint Declaration"
+                     r" on Economic Security Cooperation\*, ¶6", md)
+    pg.locator("#history input").click()
+    pg.get_by_role("option", name=re.compile(r"^1\. Which country")).click()
+    pg.wait_for_function("() => document.querySelector('#answer .question').innerText.includes('fighter jet')")
+
+
+def test_empty_question_gets_a_clear_message(page):
+    pg, _ = page
+    ask(pg, "   ")
+    toast = pg.get_by_text("the question is empty; type a question about the documents")
+    toast.first.wait_for(timeout=15000)
+
+
+def test_narrow_window_does_not_overflow(browser, app_url):
+    context = browser.new_context(viewport={"width": 400, "height": 800})
+    pg = context.new_page()
+    pg.goto(app_url)
+    ask(pg, GCAP)
+    pg.locator("#answer .cite-chip").first.wait_for(timeout=30000)
+    width = pg.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert width[0] <= width[1] + 1
+    pg.screenshot(path="tests/screenshots/narrow.png", full_page=True)
+    context.close()
+
+
+def test_evaluation_tab_runs_the_set_and_shows_table_and_failures(page):
+    pg, _ = page
+    pg.get_by_role("tab", name="Evaluation").click()
+    pg.locator("#run-eval").click()
+    pg.wait_for_function("() => (document.querySelector('#eval-summary')?.innerText || '').includes('questions')",
+                         timeout=120000)
+    table = pg.locator("#eval-table").inner_text()
+    for mode in ("hybrid", "dense", "lexical"):
+        assert mode in table
+    assert "Hit@1" in table
+    assert pg.locator("#eval-plot svg polyline").count() == 3
+    failing = int(re.search(r"; (\d+) fail at least one check", pg.locator("#eval-summary").inner_text()).group(1))
+    assert pg.locator("#eval-failing").get_by_text(re.compile(r"^[au]\d\d$")).count() >= failing > 0
