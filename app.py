@@ -64,11 +64,11 @@ def format_answer(answer) -> str:
 
 
 def make_assistant(docs: str | None, index: str | None):
-    from index.embed import MiniLMEmbedder
+    from index.embed import default_embedder
     from retriever.assistant import Assistant
 
     docs_dir = Path(docs) if docs else DEFAULT_DOCS
-    return Assistant(docs_dir, Path(index) if index else default_index_dir(docs_dir), MiniLMEmbedder())
+    return Assistant(docs_dir, Path(index) if index else default_index_dir(docs_dir), default_embedder())
 
 
 def user_errors() -> tuple[type[Exception], ...]:

@@ -15,11 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--index", help="index folder (default: derived from --docs, inside .index/)")
     args = parser.parse_args(argv)
 
-    from index import CorpusError, IndexFolderError, MiniLMEmbedder, ModelError, build_index
+    from index import CorpusError, IndexFolderError, ModelError, build_index
+    from index.embed import default_embedder
 
     index_dir = args.index or default_index_dir(args.docs)
     try:
-        manifest = build_index(args.docs, index_dir, MiniLMEmbedder())
+        manifest = build_index(args.docs, index_dir, default_embedder())
     except (CorpusError, ModelError, IndexFolderError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

