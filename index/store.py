@@ -77,6 +77,32 @@ class LoadedIndex:
     def __post_init__(self):
         counts = np.bincount(self.sentence_paragraph, minlength=len(self.paragraphs))
         self._sentence_starts = np.concatenate([[0], np.cumsum(counts)])
+        self._terms: dict[int, list[frozenset[str]]] = {}
+
+    def document_frequency(self, term: str) -> int:
+        """How many paragraphs contain the (stemmed) term, read off the BM25 index."""
+        tid = self.bm25.vocab_dict.get(term)
+        if tid is None:
+            return 0
+        indptr = self.bm25.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid])
+
+    def sentence_terms(self, i: int) -> list[frozenset[str]]:
+        """The stemmed terms of each sentence of paragraph i, prefixed by its title and section (context).
+        Computed on first use and kept, so answering does not re-tokenise the same passages."""
+        cached = self._terms.get(i)
+        if cached is None:
+            import bm25s
+
+            p = self.paragraphs[i]
+            rows = self.paragraph_sentences(i)
+            texts = [f"{context(p)}. {p.text[s:e]}" for s, e in self.sentence_spans[rows.start:rows.stop]]
+            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
+            cached = [frozenset(t) for t in tokens]
+            if len(self._terms) > 200_000:  # bound the cache on very large corpora
+                self._terms.clear()
+            self._terms[i] = cached
+        return cached
 
 
 def context(p: Paragraph) -> str:

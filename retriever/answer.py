@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.corpus import Paragraph
-from index.store import LoadedIndex, context, stemmer
+from index.store import LoadedIndex
 from retriever import settings
 from retriever.answer_type import DESCRIBE, PREFERRED_ONLY, expected_answer_type, states
-from retriever.search import Hit, lexical_scores, query_terms
+from retriever.search import Hit, query_terms
 
 NOT_COVERED = "The documents do not appear to answer this question. The closest passages are listed below."
 # Questions that ask for what several documents say get one sentence from each document that has evidence.
@@ -62,7 +62,7 @@ def term_weights(index: LoadedIndex, terms: list[str]) -> dict[str, float]:
     n = len(index.paragraphs)
     weights = {}
     for t in set(terms):
-        df = int(np.count_nonzero(lexical_scores(index.bm25, [t])))
+        df = index.document_frequency(t)
         weights[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
     return weights
 
@@ -70,8 +70,6 @@ def term_weights(index: LoadedIndex, terms: list[str]) -> dict[str, float]:
 def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, terms: list[str],
                     n_passages: int = settings.ANSWER_PASSAGES) -> list[ScoredSentence]:
     """Score every sentence of the top passages against the question, best first."""
-    import bm25s
-
     weights = term_weights(index, terms)
     total = sum(weights.values())
     top_score = max((h.score for h in hits), default=0.0) or 1.0
@@ -81,11 +79,9 @@ def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarra
         cos = index.sentence_vectors[rows.start:rows.stop] @ query_vector
         # Terms are looked for in the sentence and in its context (title, section): "the declaration" in a
         # question is answered by a sentence of the declaration even if the sentence does not say so.
-        prefix = context(hit.paragraph)
-        texts = [f"{prefix}. {hit.paragraph.text[s:e]}" for s, e in index.sentence_spans[rows.start:rows.stop]]
-        tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
+        tokens = index.sentence_terms(hit.position)
         for j, row in enumerate(rows):
-            present = set(tokens[j])
+            present = tokens[j]
             overlap = sum(w for t, w in weights.items() if t in present) / total if total else 0.0
             s, e = index.sentence_spans[row]
             score = (float(cos[j]) + settings.SENTENCE_LEXICAL_WEIGHT * overlap

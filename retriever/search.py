@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -59,23 +60,25 @@ QUESTION_STOPWORDS = {"what", "which", "who", "whom", "whose", "when", "where", 
                       "from", "so", "its", "kind", "sort", "type", "according"}
 
 
-def query_terms(question: str) -> list[str]:
-    """The question as BM25 sees it: lower case, English stop words and META_WORDS removed, stemmed."""
+@lru_cache(maxsize=1024)
+def query_terms(question: str) -> tuple[str, ...]:
+    """The question as BM25 sees it: lower case, English stop words and META_WORDS removed, stemmed.
+    Cached: search and answer composition both need it for the same question."""
     import bm25s
 
     from bm25s.stopwords import STOPWORDS_EN
 
     words = [w for w in question.split() if w.lower().strip("?,.!;:'\"") not in META_WORDS]
-    return bm25s.tokenize([" ".join(words)], stopwords=list(STOPWORDS_EN) + sorted(QUESTION_STOPWORDS),
-                          stemmer=stemmer(), return_ids=False, show_progress=False)[0]
+    return tuple(bm25s.tokenize([" ".join(words)], stopwords=list(STOPWORDS_EN) + sorted(QUESTION_STOPWORDS),
+                                stemmer=stemmer(), return_ids=False, show_progress=False)[0])
 
 
-def lexical_scores(bm25, terms: list[str]) -> np.ndarray:
+def lexical_scores(bm25, terms) -> np.ndarray:
     """BM25 score of every paragraph (zeros when no term is known)."""
     n = bm25.scores["num_docs"]
     if not terms:
         return np.zeros(n, dtype=np.float32)
-    return np.asarray(bm25.get_scores(terms), dtype=np.float32)
+    return np.asarray(bm25.get_scores(list(terms)), dtype=np.float32)
 
 
 def rrf(rankings: list[list[int]], k: int = settings.RRF_K) -> dict[int, float]:
