@@ -20,7 +20,8 @@ def main(argv: list[str] | None = None) -> int:
 
     index_dir = args.index or default_index_dir(args.docs)
     try:
-        manifest = build_index(args.docs, index_dir, default_embedder())
+        manifest = build_index(args.docs, index_dir, default_embedder(),
+                               log=lambda msg: print(msg, file=sys.stderr) if msg.startswith("warning:") else None)
     except (CorpusError, ModelError, IndexFolderError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -16,6 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 DOC_SUFFIXES = (".txt", ".md")
 HEADING_MAX_WORDS = 12  # a heading is a short line; longer lines are body text
@@ -173,19 +174,22 @@ def parse_document(name: str, text: str) -> Document:
     return Document(name, title, dateline, source_url, tuple(paragraphs), tuple(headings))
 
 
-def list_document_files(folder: Path) -> list[Path]:
-    """The .txt/.md files directly in `folder`, sorted; symlinks that leave the folder are skipped."""
+def list_document_files(folder: Path, warn: Callable[[str], None] = lambda msg: None) -> list[Path]:
+    """The .txt/.md files directly in `folder`, sorted; symlinks that leave the folder are skipped (with a
+    warning), so pointing the tool at a folder never reads files outside it."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"documents folder {folder} does not exist; pass an existing folder with --docs")
     root = folder.resolve()
     files = []
     for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in DOC_SUFFIXES or not path.is_file():
+        if path.suffix.lower() not in DOC_SUFFIXES:
             continue
         if path.is_symlink() and root not in path.resolve().parents:
+            warn(f"skipped {path.name}: a symlink to a file outside {folder}")
             continue
-        files.append(path)
+        if path.is_file():
+            files.append(path)
     if not files:
         raise CorpusError(f"no .txt or .md documents in {folder}; add some or pass another folder with --docs")
     return files
@@ -204,6 +208,32 @@ def read_text(path: Path) -> str:
                           "save the file as UTF-8 and build again") from e
 
 
-def load_corpus(folder: Path) -> list[Document]:
-    """Parse every document of a folder, in file-name order."""
-    return [parse_document(path.name, read_text(path)) for path in list_document_files(folder)]
+def load_corpus(folder: Path, warn: Callable[[str], None] = lambda msg: None) -> list[Document]:
+    """Parse every document of a folder, in file-name order.
+
+    Policy: a file that cannot be read as text (binary, not UTF-8) stops the build with one message naming it,
+    because dropping it silently would hide content the user expects to be searched. A file with nothing to
+    index (empty, title only), a second copy of an identical file, or a file deleted while the folder is read
+    is skipped with a warning."""
+    documents, seen = [], {}
+    for path in list_document_files(folder, warn):
+        try:
+            text = read_text(path)
+        except FileNotFoundError:
+            warn(f"skipped {path.name}: it was deleted while the folder was being read")
+            continue
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        if digest in seen:
+            warn(f"skipped {path.name}: identical to {seen[digest]}")
+            continue
+        try:
+            documents.append(parse_document(path.name, text))
+        except CorpusError as e:
+            if "occur twice" in str(e):
+                raise
+            warn(f"skipped {e}")
+            continue
+        seen[digest] = path.name
+    if not documents:
+        raise CorpusError(f"no document in {folder} has any text to index; add paragraphs separated by blank lines")
+    return documents

@@ -120,7 +120,14 @@ def lexical_text(p: Paragraph) -> str:
 
 
 def source_hashes(docs_dir: Path) -> dict[str, str]:
-    return {path.name: file_sha256(path) for path in list_document_files(docs_dir)}
+    """Content hash of every document file (a file deleted meanwhile is left out)."""
+    hashes = {}
+    for path in list_document_files(docs_dir):
+        try:
+            hashes[path.name] = file_sha256(path)
+        except FileNotFoundError:
+            continue
+    return hashes
 
 
 def compat_key(manifest: dict) -> dict:
@@ -211,8 +218,8 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
     started = time.perf_counter()
     with open(index_dir.parent / f".{index_dir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        documents = load_corpus(docs_dir)
         hashes = source_hashes(docs_dir)
+        documents = load_corpus(docs_dir, warn=lambda msg: log(f"warning: {msg}"))
         reuse = _old_vectors(index_dir, embedder)
         paragraphs = [p for d in documents for p in d.paragraphs]
         spans = [sentence_spans(p.text) for p in paragraphs]
@@ -364,5 +371,5 @@ def open_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
         except IndexCorruptError as e:
             reason = str(e)
     notice(f"Rebuilding the index: {reason}.")
-    build_index(docs_dir, index_dir, embedder)
+    build_index(docs_dir, index_dir, embedder, log=lambda msg: notice(msg) if msg.startswith("warning:") else None)
     return load_index(index_dir)

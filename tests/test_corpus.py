@@ -83,10 +83,53 @@ def test_paragraph_ids_are_stable_and_distinct():
     assert a == b and len(set(a)) == len(a)
 
 
-def test_empty_file_is_refused_with_its_name(tmp_path):
+def test_empty_file_is_skipped_with_a_warning(tmp_path):
     (tmp_path / "empty.txt").write_text("")
-    with pytest.raises(CorpusError, match="empty.txt: the file is empty"):
+    (tmp_path / "real.txt").write_text("Real\n\nIndex me.\n")
+    warnings = []
+    assert [d.name for d in load_corpus(tmp_path, warn=warnings.append)] == ["real.txt"]
+    assert warnings == ["skipped empty.txt: the file is empty; add text or remove it from the folder"]
+
+
+def test_folder_of_only_empty_files_is_refused(tmp_path):
+    (tmp_path / "empty.txt").write_text("\n\n")
+    with pytest.raises(CorpusError, match="no document in .* has any text to index"):
         load_corpus(tmp_path)
+
+
+def test_identical_documents_are_indexed_once(tmp_path):
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("Same\n\nSame text.\n")
+    warnings = []
+    assert [d.name for d in load_corpus(tmp_path, warn=warnings.append)] == ["a.txt"]
+    assert warnings == ["skipped b.txt: identical to a.txt"]
+
+
+def test_file_deleted_between_listing_and_reading_is_skipped(tmp_path, monkeypatch):
+    import index.corpus as corpus
+
+    (tmp_path / "a.txt").write_text("A\n\nStays.\n")
+    (tmp_path / "b.txt").write_text("B\n\nVanishes.\n")
+    real_list = corpus.list_document_files
+
+    def list_then_delete(folder, warn):
+        files = real_list(folder, warn)
+        (tmp_path / "b.txt").unlink()
+        return files
+
+    monkeypatch.setattr(corpus, "list_document_files", list_then_delete)
+    warnings = []
+    assert [d.name for d in load_corpus(tmp_path, warn=warnings.append)] == ["a.txt"]
+    assert warnings == ["skipped b.txt: it was deleted while the folder was being read"]
+
+
+def test_huge_document_with_very_long_paragraphs_parses(tmp_path):
+    words = " ".join(f"word{i % 5000}" for i in range(10_000))
+    text = "Huge\n\n" + "\n\n".join(f"{words} end{n}." for n in range(60))  # ~5 MB
+    (tmp_path / "huge.txt").write_text(text)
+    assert len(text) > 4_000_000
+    doc = load_corpus(tmp_path)[0]
+    assert len(doc.paragraphs) == 60 and doc.paragraphs[-1].text.endswith("end59.")
 
 
 def test_folder_without_documents_is_refused(tmp_path):
@@ -119,4 +162,6 @@ def test_symlink_leaving_the_folder_is_not_followed(tmp_path):
     docs.mkdir()
     (docs / "real.txt").write_text("Real\n\nIndex me.\n")
     (docs / "link.txt").symlink_to(outside)
-    assert [d.name for d in load_corpus(docs)] == ["real.txt"]
+    warnings = []
+    assert [d.name for d in load_corpus(docs, warn=warnings.append)] == ["real.txt"]
+    assert warnings == [f"skipped link.txt: a symlink to a file outside {docs}"]
