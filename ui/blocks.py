@@ -163,4 +163,13 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
         doc_pick.input(show_document, doc_pick, doc_view)
         nav.change(open_citation, nav, [doc_pick, doc_view, tabs]).then(None, None, None, js=SCROLL_TO_TARGET)
         run.click(run_evaluation, None, [summary, table, plot, failing])
+
+        def answer(question: str, k: int = settings.DEFAULT_K, mode: str = settings.DEFAULT_MODE) -> dict:
+            """The public JSON answer (same as `app.py ask --json`), for API clients."""
+            try:
+                return answer_to_json(assistant.ask(question or "", k=int(k), mode=mode))
+            except errors as e:
+                raise gr.Error(str(e)) from e
+
+        gr.api(answer, api_name="answer")
     return demo

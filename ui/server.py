@@ -4,11 +4,12 @@ from __future__ import annotations
 import os
 import sys
 
-# Requests waiting beyond this are refused with Gradio's "queue is full" message instead of piling up.
-QUEUE_MAX_SIZE = 64
-# Answers run this many at a time; the model and index are shared read-only, so threads are safe, and more
-# than the machine's cores would only make each answer slower.
-CONCURRENCY = 2
+# Requests waiting beyond this are refused with Gradio's "queue is full" message instead of piling up
+# (QA_QUEUE_SIZE overrides it).
+QUEUE_MAX_SIZE = int(os.environ.get("QA_QUEUE_SIZE", "64"))
+# Answers run this many at a time (QA_CONCURRENCY overrides it); the model and index are shared read-only, so
+# threads are safe, and more than the machine's cores would only make each answer slower.
+CONCURRENCY = int(os.environ.get("QA_CONCURRENCY", "2"))
 
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
@@ -22,6 +23,14 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+def exposure_warning(host: str, auth) -> str | None:
+    """A warning when the UI is reachable from other machines, or None on loopback."""
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return None
+    return (f"warning: serving on {host}: anyone who can reach this machine can use the assistant"
+            + ("" if auth else "; protect it with --auth user:password or QA_AUTH"))
+
+
 def serve(args) -> int:
     from app import make_assistant, user_errors
     from ui.blocks import build_ui, launch_options
@@ -31,9 +40,9 @@ def serve(args) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"warning: serving on {args.host}: anyone who can reach this machine can use the assistant"
-              + ("" if auth else "; protect it with --auth user:password"), file=sys.stderr)
+    warning = exposure_warning(args.host, auth)
+    if warning:
+        print(warning, file=sys.stderr)
     assistant = make_assistant(args.docs, args.index)
     try:
         assistant.index  # build or load before the first user arrives; a bad folder stops here, in plain words

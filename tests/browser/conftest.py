@@ -3,12 +3,6 @@ Without /usr/bin/chromium the tests skip with the command that installs it."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -26,42 +20,16 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
-    """Start `python app.py` on a free port with its own index folder; stop it after the session."""
+    """The app on a free port with its own index folder, for the whole session."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not found: install it with `apt-get install chromium` to run the browser tests")
-    port = free_port()
-    index = tmp_path_factory.mktemp("ui-index") / "index"
-    log = open(tmp_path_factory.mktemp("ui-log") / "server.log", "w+")
-    proc = subprocess.Popen([sys.executable, str(PROJECT / "app.py"), "--port", str(port), "--index", str(index)],
-                            cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            log.seek(0)
-            pytest.fail(f"the app exited early:\n{log.read()}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("the app did not start within 180 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    from serve import running_app
+
+    tmp = tmp_path_factory.mktemp("ui")
+    with running_app(tmp / "index", tmp / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -115,4 +83,3 @@ def save_docs_screenshot(pg, name: str):
         pg.screenshot(path=str(PROJECT / "docs" / name), full_page=False)
 
 
-__all__ = ["ask", "save_docs_screenshot", "shutil"]

@@ -104,3 +104,20 @@ def test_evaluation_tab_runs_the_set_and_shows_table_and_failures(page):
     assert pg.locator("#eval-plot svg polyline").count() == 3
     failing = int(re.search(r"; (\d+) fail at least one check", pg.locator("#eval-summary").inner_text()).group(1))
     assert pg.locator("#eval-failing").get_by_text(re.compile(r"^[au]\d\d$")).count() >= failing > 0
+
+
+def test_one_users_session_never_shows_in_another(browser, app_url):
+    first, second = browser.new_context(), browser.new_context()
+    a, b = first.new_page(), second.new_page()
+    for pg in (a, b):
+        pg.goto(app_url)
+        pg.wait_for_selector("#question textarea, #question input", timeout=30000)
+    ask(a, GCAP)
+    a.locator("#answer .cite-chip").first.wait_for(timeout=30000)
+    b.reload()
+    b.wait_for_selector("#question textarea, #question input", timeout=30000)
+    assert b.locator("#answer .question").count() == 0
+    b.locator("#history input").click()
+    assert b.get_by_role("option", name=re.compile("fighter jet")).count() == 0
+    first.close()
+    second.close()
