@@ -7,6 +7,7 @@ Layout of an index folder (all generated, never committed):
     windows.npy        one vector per paragraph window (float32, L2-normalised), in paragraph order
     sentences.npy      one vector per sentence, in paragraph order (used to pick answer sentences)
     dense.faiss        FAISS index over windows.npy
+    sentences.faiss    FAISS index over sentences.npy (a paragraph's dense score is its best window or sentence)
     bm25/              bm25s lexical index over the paragraphs
 
 `index_dir` itself is a symlink to a versioned sibling folder; a build writes a new sibling and swaps the
@@ -33,7 +34,7 @@ from index.embed import Embedder, file_sha256
 from index.sentences import sentence_spans
 from index.faiss_types import build_faiss_index, choose_index_type
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: adds sentences.faiss
 # How a paragraph becomes embedding input; bump when it changes so old indexes are rebuilt.
 EMBED_RECIPE = "title-section-prefix-v2"
 
@@ -68,6 +69,7 @@ class LoadedIndex:
     sentence_spans: list[tuple[int, int]]  # character span of each sentence in its paragraph's text
     sentence_vectors: np.ndarray  # float32 (n_sentences, dim)
     faiss_index: object
+    sentence_faiss_index: object
     bm25: object
 
     def paragraph_sentences(self, i: int) -> range:
@@ -261,6 +263,8 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
             import faiss
 
             faiss.write_index(build_faiss_index(windows, kind), str(tmp / "dense.faiss"))
+            faiss.write_index(build_faiss_index(sentences, faiss_type or choose_index_type(len(sentences))),
+                              str(tmp / "sentences.faiss"))
             bm25 = bm25s.BM25()
             bm25.index(_lexical_tokens([lexical_text(p) for p in paragraphs]), show_progress=False)
             bm25.save(str(tmp / "bm25"))
@@ -340,6 +344,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
         windows = np.load(index_dir / "windows.npy")
         sentences = np.load(index_dir / "sentences.npy")
         faiss_index = faiss.read_index(str(index_dir / "dense.faiss"))
+        sentence_faiss_index = faiss.read_index(str(index_dir / "sentences.faiss"))
         bm25 = bm25s.BM25.load(str(index_dir / "bm25"))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as e:
         raise IndexCorruptError(f"index at {index_dir} is damaged ({type(e).__name__}: {e})") from e
@@ -348,6 +353,7 @@ def load_index(index_dir: Path) -> LoadedIndex:
         (len(paragraphs), counts.get("paragraphs"), "paragraphs"),
         (len(window_paragraph), windows.shape[0], "window vectors"),
         (faiss_index.ntotal, windows.shape[0], "FAISS vectors"),
+        (sentence_faiss_index.ntotal, sentences.shape[0], "FAISS sentence vectors"),
         (len(spans), sentences.shape[0], "sentence vectors"),
         (windows.shape[1] if windows.ndim == 2 else -1, manifest.get("dim"), "vector size"),
         (bm25.scores.get("num_docs"), len(paragraphs), "lexical index documents"),
@@ -356,7 +362,8 @@ def load_index(index_dir: Path) -> LoadedIndex:
         if got != want:
             raise IndexCorruptError(f"index at {index_dir} is damaged: {what} {got} != {want}")
     return LoadedIndex(index_dir, manifest, documents, paragraphs, np.asarray(window_paragraph, dtype=np.int32),
-                       windows, np.asarray(sentence_paragraph, dtype=np.int32), spans, sentences, faiss_index, bm25)
+                       windows, np.asarray(sentence_paragraph, dtype=np.int32), spans, sentences, faiss_index,
+                       sentence_faiss_index, bm25)
 
 
 def open_index(docs_dir: Path, index_dir: Path, embedder: Embedder,

@@ -91,14 +91,17 @@ def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarra
     return out
 
 
-def evidence_of(sentences: list[ScoredSentence], hits: list[Hit]) -> float:
+def evidence_of(sentences: list[ScoredSentence], index: LoadedIndex, hits: list[Hit],
+                query_vector: np.ndarray) -> float:
     """How strongly the best answer material matches the question: the cosine of the best sentence (or of its
-    passage, if higher) plus EVIDENCE_LEXICAL_WEIGHT times the share of the question's terms it contains.
-    Unlike the fused score it is comparable across questions, so one threshold can decide abstention."""
+    paragraph's best window, if higher) plus EVIDENCE_LEXICAL_WEIGHT times the share of the question's terms it
+    contains. Unlike the fused score it is comparable across questions, so one threshold can decide abstention."""
     if not sentences:
         return 0.0
     best = sentences[0]
-    return max(best.cosine, hits[best.hit_rank].dense) + settings.EVIDENCE_LEXICAL_WEIGHT * best.overlap
+    windows = np.flatnonzero(index.window_paragraph == hits[best.hit_rank].position)
+    passage = float((index.window_vectors[windows] @ query_vector).max()) if len(windows) else 0.0
+    return max(best.cosine, passage) + settings.EVIDENCE_LEXICAL_WEIGHT * best.overlap
 
 
 def choose_sentences(question: str, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
@@ -138,7 +141,7 @@ def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], ind
                 notes.append(f"The question asks for {DESCRIBE[wanted]}, and none of the closest passages "
                              "states one.")
             sentences = typed
-    evidence = evidence_of(sentences, hits)
+    evidence = evidence_of(sentences, index, hits, query_vector)
     if not sentences or evidence < threshold:
         return Answer(question, NOT_COVERED, False, [], hits, evidence, notes=notes)
     chosen = choose_sentences(question, sentences)
