@@ -32,7 +32,7 @@ import numpy as np
 from index.corpus import Document, Paragraph, list_document_files, load_corpus
 from index.embed import Embedder, file_sha256
 from index.sentences import sentence_spans
-from index.faiss_types import build_faiss_index, choose_index_type
+from index.faiss_types import build_faiss_index, choose_index_type, tune_for_search
 
 FORMAT_VERSION = 2  # 2: adds sentences.faiss
 # How a paragraph becomes embedding input; bump when it changes so old indexes are rebuilt.
@@ -345,6 +345,8 @@ def load_index(index_dir: Path) -> LoadedIndex:
         sentences = np.load(index_dir / "sentences.npy")
         faiss_index = faiss.read_index(str(index_dir / "dense.faiss"))
         sentence_faiss_index = faiss.read_index(str(index_dir / "sentences.faiss"))
+        tune_for_search(faiss_index)
+        tune_for_search(sentence_faiss_index)
         bm25 = bm25s.BM25.load(str(index_dir / "bm25"))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as e:
         raise IndexCorruptError(f"index at {index_dir} is damaged ({type(e).__name__}: {e})") from e
