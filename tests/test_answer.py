@@ -70,6 +70,7 @@ def test_timings_are_reported_in_ms(assistant):
     ("   \n\t ", "the question is empty"),
     ("?!…", "no words, only symbols"),
     ("\x00\x01", "the question is empty"),
+    ("🙂🙂 🎉", "no words, only symbols"),
 ])
 def test_bad_questions_get_a_clear_error(assistant, question, message):
     with pytest.raises(QuestionError, match=message):
@@ -84,3 +85,9 @@ def test_long_question_is_cut_with_a_note():
 
 def test_control_characters_are_removed():
     assert clean_question("har\x00bour\x07 dredged")[0] == "har bour dredged"
+
+
+def test_question_in_another_language_gets_an_answer_or_an_abstention(assistant):
+    answer = assistant.ask("港はいつ浚渫されますか？")
+    assert isinstance(answer.answered, bool) and answer.text
+    assert answer.answered or answer.text == NOT_COVERED

@@ -122,3 +122,24 @@ def test_damaged_index_is_detected_and_open_rebuilds(tiny_docs, tmp_path, fake_e
     notices = []
     index = open_index(tiny_docs, tmp_path / "idx", fake_embedder, notice=notices.append)
     assert "damaged" in notices[0] and len(index.paragraphs) == 5
+
+
+def test_index_from_another_format_version_is_stale(tiny_docs, tmp_path, fake_embedder):
+    build_index(tiny_docs, tmp_path / "idx", fake_embedder)
+    manifest_path = (tmp_path / "idx").resolve() / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format"] = 1
+    manifest_path.write_text(json.dumps(manifest))
+    assert staleness(tmp_path / "idx", tiny_docs, fake_embedder) == "index was built with a different format"
+
+
+def test_damaged_index_with_documents_gone_is_a_clear_error(tiny_docs, tmp_path, fake_embedder):
+    import shutil
+
+    from index.corpus import CorpusError
+
+    build_index(tiny_docs, tmp_path / "idx", fake_embedder)
+    ((tmp_path / "idx").resolve() / "paragraphs.jsonl").write_text("garbage")
+    shutil.rmtree(tiny_docs)
+    with pytest.raises(CorpusError, match="does not exist"):
+        open_index(tiny_docs, tmp_path / "idx", fake_embedder, notice=lambda m: None)
