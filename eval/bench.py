@@ -1,4 +1,4 @@
-"""`python -m eval.bench [--json OUT] [--skip-scale] [--scale-sizes 10000,100000,1000000]`: speed and scale.
+"""`python -m eval.bench [--json OUT] [--skip-scale | --scale-only] [--scale-sizes 10000,100000,1000000] [--kinds Flat,HNSW,IVF]`: speed and scale.
 
 Every figure that is compared with another is measured in the same run, because absolute times drift on a
 shared machine. Sections: index build (vs a plain SentenceTransformer.encode of the same paragraphs), cold
@@ -207,7 +207,7 @@ def synthetic_corpus(real: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
     return out
 
 
-def bench_scale(sizes: list[int], squad: Path | None, tmp: Path) -> list[dict]:
+def bench_scale(sizes: list[int], squad: Path | None, tmp: Path, kinds: list[str] | None = None) -> list[dict]:
     import faiss
 
     from eval.dataset import load_set
@@ -227,9 +227,10 @@ def bench_scale(sizes: list[int], squad: Path | None, tmp: Path) -> list[dict]:
         exact.add(corpus)
         _, truth = exact.search(queries, 10)
         nlist = int(2 ** round(np.log2(4 * np.sqrt(n))))
-        variants = [("Flat", {}), ("HNSW32", {"efSearch": 64}), ("HNSW32", {"efSearch": 128}),
-                    (f"IVF{nlist},Flat", {"nprobe": 16}), (f"IVF{nlist},Flat", {"nprobe": 64}),
-                    (f"IVF{nlist},PQ48", {"nprobe": 32}), (f"IVF{nlist},PQ48+refine", {"nprobe": 32})]
+        variants = [("Flat", {})] + [("HNSW32", {"efSearch": ef}) for ef in (64, 128, 256, 512)]
+        variants += [(f"IVF{nlist},Flat", {"nprobe": p}) for p in (16, 32, 64, 128)]
+        variants += [(f"IVF{nlist},PQ48", {"nprobe": 32}), (f"IVF{nlist},PQ48+refine", {"nprobe": 32})]
+        variants = [v for v in variants if not kinds or any(v[0].startswith(k) for k in kinds)]
         cache: dict[str, tuple] = {}
         for kind, params in variants:
             if kind not in cache:
@@ -300,6 +301,8 @@ def main(argv=None) -> int:
     p.add_argument("--json", help="write all figures to this file")
     p.add_argument("--skip-scale", action="store_true", help="skip the 10k-1M FAISS section (the slowest)")
     p.add_argument("--scale-sizes", default="10000,100000,1000000")
+    p.add_argument("--scale-only", action="store_true", help="run only the FAISS scale section")
+    p.add_argument("--kinds", help="comma-separated index kinds to include (prefixes: Flat,HNSW,IVF)")
     args = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     squad = ensure_squad()
@@ -307,14 +310,20 @@ def main(argv=None) -> int:
                f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB"}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp_name:
         tmp = Path(tmp_name)
-        for name, fn in [("build", lambda: bench_build(tmp, squad)), ("cold_start", lambda: bench_cold(tmp)),
-                         ("warm_latency", lambda: bench_warm(tmp, squad)),
-                         ("throughput", lambda: bench_throughput(tmp, squad)),
-                         ("incremental", lambda: bench_incremental(tmp, squad))]:
+        sections = [("build", lambda: bench_build(tmp, squad)), ("cold_start", lambda: bench_cold(tmp)),
+                    ("warm_latency", lambda: bench_warm(tmp, squad)),
+                    ("throughput", lambda: bench_throughput(tmp, squad)),
+                    ("incremental", lambda: bench_incremental(tmp, squad))]
+        if args.scale_only:
+            sections = []
+            if squad:
+                child("build", str(squad / "docs"), str(tmp / "build-squad-v2-dev"))
+        for name, fn in sections:
             results[name] = fn()
             print(f"{name}: {json.dumps(results[name])}", flush=True)
         if not args.skip_scale:
-            results["scale"] = bench_scale([int(s) for s in args.scale_sizes.split(",")], squad, tmp)
+            kinds = args.kinds.split(",") if args.kinds else None
+            results["scale"] = bench_scale([int(s) for s in args.scale_sizes.split(",")], squad, tmp, kinds)
             print_scale(results["scale"])
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
