@@ -268,8 +268,8 @@ def make_index(kind: str, corpus: np.ndarray):
 
     from index.faiss_types import build_faiss_index
 
-    if kind.startswith("HNSW"):
-        return build_faiss_index(corpus, kind)
+    if kind.startswith("HNSW") or kind.endswith(",Flat"):
+        return build_faiss_index(corpus, kind)  # the project's own builder, as the index folder uses it
     refine = kind.endswith("+refine")
     base = faiss.index_factory(corpus.shape[1], kind.replace("+refine", ""), faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(1)

@@ -16,7 +16,7 @@ EXACT_SEARCH_MAX_VECTORS = 20_000
 # on the same data (its neighbourhoods are dense with near-duplicates), so IVF is the default above the
 # exact-search limit and HNSW stays available by name.
 IVF_NPROBE = 32
-IVF_TRAIN_MAX = 100_000  # vectors sampled to train the coarse quantizer
+IVF_TRAIN_PER_LIST = 40  # vectors sampled per list to train the coarse quantizer (FAISS asks for 39)
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
@@ -44,7 +44,8 @@ def build_faiss_index(vectors: np.ndarray, kind: str):
     elif kind.startswith("IVF") and kind.endswith(",Flat"):
         index = faiss.index_factory(dim, kind, faiss.METRIC_INNER_PRODUCT)
         rng = np.random.default_rng(0)
-        sample = vectors[rng.choice(len(vectors), min(len(vectors), IVF_TRAIN_MAX), replace=False)]
+        n_train = min(len(vectors), IVF_TRAIN_PER_LIST * index.nlist)
+        sample = vectors[rng.choice(len(vectors), n_train, replace=False)]
         index.train(sample)
     else:
         raise ValueError(f"unknown FAISS index type {kind!r}; choose 'Flat', 'HNSW<M>' or 'IVF<lists>,Flat'")
