@@ -230,7 +230,8 @@ def bench_scale(sizes: list[int], squad: Path | None, tmp: Path, kinds: list[str
         variants = [("Flat", {})] + [("HNSW32", {"efSearch": ef}) for ef in (64, 128, 256, 512)]
         variants += [(f"IVF{nlist},Flat", {"nprobe": p}) for p in (16, 32, 64, 128)]
         variants += [(f"IVF{nlist},PQ48", {"nprobe": 32}), (f"IVF{nlist},PQ48+refine", {"nprobe": 32})]
-        variants = [v for v in variants if not kinds or any(v[0].startswith(k) for k in kinds)]
+        variants = [v for v in variants if not kinds or (any(v[0].startswith(k) for k in kinds)
+                                                         and ("PQ" not in v[0] or "PQ" in kinds))]
         cache: dict[str, tuple] = {}
         for kind, params in variants:
             if kind not in cache:
@@ -302,7 +303,7 @@ def main(argv=None) -> int:
     p.add_argument("--skip-scale", action="store_true", help="skip the 10k-1M FAISS section (the slowest)")
     p.add_argument("--scale-sizes", default="10000,100000,1000000")
     p.add_argument("--scale-only", action="store_true", help="run only the FAISS scale section")
-    p.add_argument("--kinds", help="comma-separated index kinds to include (prefixes: Flat,HNSW,IVF)")
+    p.add_argument("--kinds", help="comma-separated index kinds to include (Flat, HNSW, IVF, PQ)")
     args = p.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     squad = ensure_squad()
