@@ -341,8 +341,10 @@ def load_index(index_dir: Path) -> LoadedIndex:
                 window_paragraph += [i] * rec["windows"]
                 sentence_paragraph += [i] * len(rec["sentences"])
                 spans += [tuple(s) for s in rec["sentences"]]
-        windows = np.load(index_dir / "windows.npy")
-        sentences = np.load(index_dir / "sentences.npy")
+        # Memory-mapped: only the rows a question touches are read, so a large index loads in seconds and the
+        # vectors are not held twice (FAISS keeps its own copy for searching).
+        windows = np.load(index_dir / "windows.npy", mmap_mode="r")
+        sentences = np.load(index_dir / "sentences.npy", mmap_mode="r")
         faiss_index = faiss.read_index(str(index_dir / "dense.faiss"))
         sentence_faiss_index = faiss.read_index(str(index_dir / "sentences.faiss"))
         tune_for_search(faiss_index)
