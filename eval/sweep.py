@@ -37,7 +37,7 @@ def main(argv=None) -> int:
         h1 = metrics.mean(metrics.hit_at(rk, q.gold, 1) for rk, q in zip(ranks, questions))
         h5 = metrics.mean(metrics.hit_at(rk, q.gold, 5) for rk, q in zip(ranks, questions))
         mrr = metrics.mean(metrics.reciprocal_rank(rk, q.gold) for rk, q in zip(ranks, questions))
-        name = mode if mode != "hybrid" else (f"rrf" if fusion == "rrf" else f"weighted dense={weight:.1f}")
+        name = mode if mode != "hybrid" else ("rrf" if fusion == "rrf" else f"weighted dense={weight:.1f}")
         print(f"  {name:22s} Hit@1 {h1:.3f}  Hit@5 {h5:.3f}  MRR@10 {mrr:.3f}")
     return 0
 
