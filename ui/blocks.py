@@ -39,7 +39,7 @@ SCROLL_TO_TARGET = """() => { setTimeout(() => {
 }, 150); }"""
 
 CSS = """
-.qa .question { color: var(--body-text-color-subdued); margin-bottom: .4em; }
+.qa .question { color: var(--body-text-color); font-weight: 600; margin-bottom: .4em; }
 .qa .answer { font-size: 1.05em; line-height: 1.6; padding: .8em 1em; border-radius: 8px;
   background: var(--background-fill-secondary); }
 .qa .answer.abstain { border-left: 4px solid #d97706; }
