@@ -76,9 +76,15 @@ class LoadedIndex:
         """Indexes into the sentence arrays of paragraph i's sentences."""
         return range(int(self._sentence_starts[i]), int(self._sentence_starts[i + 1]))
 
+    def paragraph_windows(self, i: int) -> range:
+        """Indexes into the window arrays of paragraph i's windows."""
+        return range(int(self._window_starts[i]), int(self._window_starts[i + 1]))
+
     def __post_init__(self):
-        counts = np.bincount(self.sentence_paragraph, minlength=len(self.paragraphs))
-        self._sentence_starts = np.concatenate([[0], np.cumsum(counts)])
+        # Vectors are stored in paragraph order, so each paragraph's rows are one contiguous range.
+        n = len(self.paragraphs)
+        self._sentence_starts = np.concatenate([[0], np.cumsum(np.bincount(self.sentence_paragraph, minlength=n))])
+        self._window_starts = np.concatenate([[0], np.cumsum(np.bincount(self.window_paragraph, minlength=n))])
         self._terms: dict[int, list[frozenset[str]]] = {}
 
     def document_frequency(self, term: str) -> int:
@@ -186,10 +192,9 @@ def _old_vectors(index_dir: Path, embedder: Embedder) -> dict[str, tuple[np.ndar
             embedder.name, embedder.weights_sha256, EMBED_RECIPE):
         return {}
     by_key = {}
-    wstart = np.concatenate([[0], np.cumsum(np.bincount(old.window_paragraph, minlength=len(old.paragraphs)))])
     for i, p in enumerate(old.paragraphs):
-        sents = old.paragraph_sentences(i)
-        by_key[f"{p.id}:{p.section}"] = (old.window_vectors[wstart[i]:wstart[i + 1]],
+        windows, sents = old.paragraph_windows(i), old.paragraph_sentences(i)
+        by_key[f"{p.id}:{p.section}"] = (old.window_vectors[windows.start:windows.stop],
                                          old.sentence_vectors[sents.start:sents.stop])
     return by_key
 

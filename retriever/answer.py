@@ -99,8 +99,8 @@ def evidence_of(sentences: list[ScoredSentence], index: LoadedIndex, hits: list[
     if not sentences:
         return 0.0
     best = sentences[0]
-    windows = np.flatnonzero(index.window_paragraph == hits[best.hit_rank].position)
-    passage = float((index.window_vectors[windows] @ query_vector).max()) if len(windows) else 0.0
+    windows = index.paragraph_windows(hits[best.hit_rank].position)
+    passage = float((index.window_vectors[windows.start:windows.stop] @ query_vector).max()) if len(windows) else 0.0
     return max(best.cosine, passage) + settings.EVIDENCE_LEXICAL_WEIGHT * best.overlap
 
 

@@ -52,9 +52,8 @@ def exact_dense_scores(index: LoadedIndex, query: np.ndarray, positions: list[in
     """Cosine of the query with each given paragraph (best window or sentence), computed exactly."""
     out = {}
     for p in positions:
-        windows = np.flatnonzero(index.window_paragraph == p)
-        sentences = index.paragraph_sentences(p)
-        scores = [float((index.window_vectors[windows] @ query).max())] if len(windows) else []
+        windows, sentences = index.paragraph_windows(p), index.paragraph_sentences(p)
+        scores = [float((index.window_vectors[windows.start:windows.stop] @ query).max())] if len(windows) else []
         if len(sentences):
             scores.append(float((index.sentence_vectors[sentences.start:sentences.stop] @ query).max()))
         out[p] = max(scores, default=0.0)
@@ -92,6 +91,18 @@ def lexical_scores(bm25, terms) -> np.ndarray:
     if not terms:
         return np.zeros(n, dtype=np.float32)
     return np.asarray(bm25.get_scores(list(terms)), dtype=np.float32)
+
+
+def top_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indexes of the k highest scores, best first (ties by index); linear time in len(scores)."""
+    if k < len(scores):
+        part = np.argpartition(-scores, k - 1)[:k]
+        # keep every index tied with the k-th score so the tie-break below is the same as a full sort
+        cut = scores[part].min()
+        part = np.flatnonzero(scores >= cut)
+    else:
+        part = np.arange(len(scores))
+    return part[np.lexsort((part, -scores[part]))][:k]
 
 
 def rrf(rankings: list[list[int]], k: int = settings.RRF_K) -> dict[int, float]:
@@ -135,7 +146,7 @@ class Retriever:
         n_cand = max(self.candidates, k)
         dense = paragraph_dense_search(index, query_vector, n_cand)
         all_lexical = lexical_scores(index.bm25, query_terms(question))
-        lex_top = [int(i) for i in np.argsort(-all_lexical, kind="stable")[:n_cand] if all_lexical[i] > 0]
+        lex_top = [int(i) for i in top_indices(all_lexical, n_cand) if all_lexical[i] > 0]
         lexical = {i: float(all_lexical[i]) for i in lex_top}
         # Give every candidate both signals, so hits can show them and fusion is not biased by absence.
         missing = [i for i in lexical if i not in dense]

@@ -112,3 +112,12 @@ def test_hnsw_recall_against_exact_search_on_clustered_data():
     assert isinstance(chosen, faiss.IndexIVF) and chosen.nprobe == 64
     assert choose_index_type(len(vectors)) == "IVF512,Flat"
     assert recall >= 0.98
+
+
+def test_top_indices_matches_a_full_stable_sort_including_ties():
+    from retriever.search import top_indices
+
+    rng = np.random.default_rng(5)
+    scores = rng.integers(0, 6, 500).astype(np.float32)  # many ties
+    for k in (1, 7, 50, 499, 500, 800):
+        assert list(top_indices(scores, k)) == list(np.argsort(-scores, kind="stable")[:k])
