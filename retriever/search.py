@@ -146,7 +146,8 @@ class Retriever:
         n_cand = max(self.candidates, k)
         dense = paragraph_dense_search(index, query_vector, n_cand)
         all_lexical = lexical_scores(index.bm25, query_terms(question))
-        lex_top = [int(i) for i in top_indices(all_lexical, n_cand) if all_lexical[i] > 0]
+        matching = np.flatnonzero(all_lexical > 0)  # usually a small share of the corpus
+        lex_top = [int(matching[i]) for i in top_indices(all_lexical[matching], n_cand)]
         lexical = {i: float(all_lexical[i]) for i in lex_top}
         # Give every candidate both signals, so hits can show them and fusion is not biased by absence.
         missing = [i for i in lexical if i not in dense]
