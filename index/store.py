@@ -29,6 +29,7 @@ from typing import Callable
 
 import numpy as np
 
+from index import lexical
 from index.corpus import Document, Paragraph, list_document_files, load_corpus
 from index.embed import Embedder, file_sha256
 from index.sentences import sentence_spans
@@ -100,13 +101,10 @@ class LoadedIndex:
         Computed on first use and kept, so answering does not re-tokenise the same passages."""
         cached = self._terms.get(i)
         if cached is None:
-            import bm25s
-
             p = self.paragraphs[i]
             rows = self.paragraph_sentences(i)
-            texts = [f"{context(p)}. {p.text[s:e]}" for s, e in self.sentence_spans[rows.start:rows.stop]]
-            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), return_ids=False, show_progress=False)
-            cached = [frozenset(t) for t in tokens]
+            texts = [embed_text(p, p.text[s:e]) for s, e in self.sentence_spans[rows.start:rows.stop]]
+            cached = [frozenset(t) for t in lexical.terms(texts)]
             if len(self._terms) > 200_000:  # bound the cache on very large corpora
                 self._terms.clear()
             self._terms[i] = cached
@@ -199,18 +197,6 @@ def _old_vectors(index_dir: Path, embedder: Embedder) -> dict[str, tuple[np.ndar
     return by_key
 
 
-def _lexical_tokens(texts: list[str]):
-    import bm25s
-
-    return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer(), show_progress=False)
-
-
-def stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
 def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
                 log: Callable[[str], None] = lambda msg: None, faiss_type: str | None = None) -> dict:
     """Build the index of `docs_dir` into `index_dir`, atomically; returns the manifest.
@@ -271,7 +257,7 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
             faiss.write_index(build_faiss_index(sentences, faiss_type or choose_index_type(len(sentences))),
                               str(tmp / "sentences.faiss"))
             bm25 = bm25s.BM25()
-            bm25.index(_lexical_tokens([lexical_text(p) for p in paragraphs]), show_progress=False)
+            bm25.index(lexical.tokenize_for_index([lexical_text(p) for p in paragraphs]), show_progress=False)
             bm25.save(str(tmp / "bm25"))
             manifest["build_seconds"] = round(time.perf_counter() - started, 3)
             (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2))  # written last: marks complete

@@ -7,7 +7,8 @@ from functools import lru_cache
 import numpy as np
 
 from index.corpus import Paragraph
-from index.store import LoadedIndex, stemmer
+from index import lexical
+from index.store import LoadedIndex
 from retriever import settings
 
 
@@ -66,23 +67,18 @@ META_WORDS = {"both", "document", "documents", "text", "texts", "say", "says", "
               "mentioned", "describe", "described"}
 # bm25s's English list is Lucene's 33 words; questions also carry these function words, which would otherwise
 # match paragraphs by chance ("do", "about") and weigh in the answer's term overlap.
-QUESTION_STOPWORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does", "did",
+QUESTION_STOPWORDS = frozenset({"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "do", "does", "did",
                       "about", "has", "have", "had", "can", "could", "would", "should", "shall", "may", "might",
                       "must", "i", "you", "we", "our", "us", "me", "my", "your", "were", "been", "being", "am",
-                      "from", "so", "its", "kind", "sort", "type", "according"}
+                      "from", "so", "its", "kind", "sort", "type", "according"})
 
 
 @lru_cache(maxsize=1024)
 def query_terms(question: str) -> tuple[str, ...]:
     """The question as BM25 sees it: lower case, English stop words and META_WORDS removed, stemmed.
     Cached: search and answer composition both need it for the same question."""
-    import bm25s
-
-    from bm25s.stopwords import STOPWORDS_EN
-
     words = [w for w in question.split() if w.lower().strip("?,.!;:'\"") not in META_WORDS]
-    return tuple(bm25s.tokenize([" ".join(words)], stopwords=list(STOPWORDS_EN) + sorted(QUESTION_STOPWORDS),
-                                stemmer=stemmer(), return_ids=False, show_progress=False)[0])
+    return tuple(lexical.terms([" ".join(words)], QUESTION_STOPWORDS)[0])
 
 
 def lexical_scores(bm25, terms) -> np.ndarray:

@@ -1,0 +1,39 @@
+"""How text becomes BM25 terms: one analyser for the index, answer sentences and questions, so they match.
+
+bm25s's tokeniser with its English stop words (Lucene's 33) and the Snowball English stemmer (PyStemmer).
+"""
+from __future__ import annotations
+
+import threading
+
+_local = threading.local()
+
+
+def stemmer():
+    """One stemmer per thread: PyStemmer's objects keep a cache and are not safe to share between threads."""
+    if not hasattr(_local, "stemmer"):
+        import Stemmer
+
+        _local.stemmer = Stemmer.Stemmer("english")
+    return _local.stemmer
+
+
+def stop_words(extra: frozenset[str] = frozenset()) -> list[str]:
+    from bm25s.stopwords import STOPWORDS_EN
+
+    return list(STOPWORDS_EN) + sorted(extra)
+
+
+def tokenize_for_index(texts: list[str]):
+    """bm25s Tokenized ids for building the BM25 index."""
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords=stop_words(), stemmer=stemmer(), show_progress=False)
+
+
+def terms(texts: list[str], extra_stop_words: frozenset[str] = frozenset()) -> list[list[str]]:
+    """The stemmed terms of each text, stop words removed."""
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords=stop_words(extra_stop_words), stemmer=stemmer(), return_ids=False,
+                          show_progress=False)
