@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from eval.dataset import DEFAULT_SET
+from eval.runner import COLUMNS
 
 
 def parse_args(argv):
@@ -32,12 +33,6 @@ def sample(questions, limit):
     return [questions[int(i * step)] for i in range(limit)]
 
 
-COLUMNS = [("hit@1", "Hit@1"), ("hit@5", "Hit@5"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"),
-           ("recall@k", "Recall@k"), ("cite_precision", "CitP"), ("cite_recall", "CitR"),
-           ("key_recall", "KeyR"), ("abstain_precision", "AbsP"), ("abstain_recall", "AbsR"),
-           ("false_abstention", "FalseAbs"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms")]
-
-
 def fmt(v, ms=False):
     if v is None:
         return "-"
@@ -48,8 +43,7 @@ def format_table(reports, k) -> str:
     head = ["mode"] + [label.replace("@k", f"@{k}") for _, label in COLUMNS]
     rows = [head]
     for rep in reports:
-        t = dict(rep.table, **{"recall@k": rep.table.get(f"recall@{k}")})
-        rows.append([rep.mode] + [fmt(t.get(key), key.endswith("_ms")) for key, _ in COLUMNS])
+        rows.append([rep.mode] + [fmt(rep.table.get(key), key.endswith("_ms")) for key, _ in COLUMNS])
     widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
     lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
@@ -82,8 +76,8 @@ def format_failures(rep, limit) -> str:
 def main(argv=None) -> int:
     args = parse_args(argv)
     import app  # sets the offline environment
-    from eval.dataset import check_set, load_set
-    from eval.runner import embed_questions, run_mode
+    from eval.dataset import load_set
+    from eval.runner import evaluate, set_problems
     from retriever.search import check_mode
 
     try:
@@ -94,14 +88,12 @@ def main(argv=None) -> int:
     except app.user_errors() as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    paragraphs = {(p.doc, p.label): p.text for p in index.paragraphs}
-    problems = check_set(questions, paragraphs)
+    problems = set_problems(assistant, questions)
     if problems:
         print("warning: the evaluation set does not match the documents:\n  " + "\n  ".join(problems[:20]),
               file=sys.stderr)
     t0 = time.perf_counter()
-    vectors, embed_ms = embed_questions(assistant, questions)
-    reports = [run_mode(assistant, questions, vectors, embed_ms, mode, args.k) for mode in modes]
+    reports = evaluate(assistant, questions, modes, args.k)
     seconds = time.perf_counter() - t0
     n_ans = sum(q.answerable for q in questions)
     print(f"{len(questions)} questions ({n_ans} answerable, {len(questions) - n_ans} not), "

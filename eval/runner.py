@@ -5,12 +5,19 @@ import time
 from dataclasses import dataclass
 
 from eval import metrics
-from eval.dataset import Question
+from eval.dataset import Question, check_set
 from retriever import settings
 from retriever.assistant import Assistant, clean_question
 
 COVERAGE_THRESHOLDS = (0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70)
 BATCH_EMBED_ABOVE = 300  # larger sets embed questions in batches; latency then uses the per-question average
+
+
+# The table's columns: (key in ModeReport.table, heading); "@k" in a heading is the Recall cut-off.
+COLUMNS = [("hit@1", "Hit@1"), ("hit@5", "Hit@5"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"),
+           ("recall@k", "Recall@k"), ("cite_precision", "CitP"), ("cite_recall", "CitR"),
+           ("key_recall", "KeyR"), ("abstain_precision", "AbsP"), ("abstain_recall", "AbsR"),
+           ("false_abstention", "FalseAbs"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms")]
 
 
 @dataclass
@@ -36,6 +43,17 @@ def embed_questions(assistant: Assistant, questions: list[Question]) -> tuple[li
         vectors.append(assistant.embedder.encode([text])[0])
         times.append((time.perf_counter() - t0) * 1000)
     return vectors, times
+
+
+def set_problems(assistant: Assistant, questions: list[Question]) -> list[str]:
+    """Where the set does not fit the assistant's documents (see eval.dataset.check_set)."""
+    return check_set(questions, {(p.doc, p.label): p.text for p in assistant.index.paragraphs})
+
+
+def evaluate(assistant: Assistant, questions: list[Question], modes, k: int = 5) -> list[ModeReport]:
+    """Embed every question once, then run and score the set in each mode."""
+    vectors, embed_ms = embed_questions(assistant, questions)
+    return [run_mode(assistant, questions, vectors, embed_ms, mode, k) for mode in modes]
 
 
 def run_mode(assistant: Assistant, questions: list[Question], vectors, embed_ms: list[float], mode: str,
@@ -103,7 +121,7 @@ def summarise(results: list[dict], k: int = 5) -> dict:
         "questions": len(results), "answerable": len(ans),
         "hit@1": metrics.mean(r["hit@1"] for r in ans), "hit@5": metrics.mean(r["hit@5"] for r in ans),
         "mrr@10": metrics.mean(r["mrr@10"] for r in ans), "ndcg@10": metrics.mean(r["ndcg@10"] for r in ans),
-        f"recall@{k}": metrics.mean(r["recall@k"] for r in ans),
+        "recall@k": metrics.mean(r["recall@k"] for r in ans), "k": k,
         "cite_precision": metrics.mean(r["cite_precision"] for r in ans),
         "cite_recall": metrics.mean(r["cite_recall"] for r in ans),
         "key_recall": metrics.mean(r["key_recall"] for r in ans),

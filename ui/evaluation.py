@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from eval.__main__ import COLUMNS
-from eval.dataset import DEFAULT_SET, check_set, load_set
-from eval.runner import embed_questions, run_mode
+from eval.dataset import DEFAULT_SET, load_set
+from eval.runner import COLUMNS, evaluate as run_set, set_problems
 from retriever import settings
 from ui.render import hit_curve_svg
 
@@ -15,17 +14,13 @@ from ui.render import hit_curve_svg
 def evaluate(assistant, eval_set: Path | None = None):
     """Returns (summary Markdown, metrics table, Hit@k chart as SVG, failing questions) for the UI."""
     questions = load_set(eval_set or DEFAULT_SET)
-    paragraphs = {(p.doc, p.label): p.text for p in assistant.index.paragraphs}
-    problems = check_set(questions, paragraphs)
+    problems = set_problems(assistant, questions)
     if problems:
         return (f"The evaluation set does not match these documents ({len(problems)} problems, e.g. "
                 f"{problems[0]}); run it on the folder it was written for.", None, None, None)
-    vectors, embed_ms = embed_questions(assistant, questions)
-    reports = [run_mode(assistant, questions, vectors, embed_ms, m) for m in settings.MODES]
-    rows = []
-    for rep in reports:
-        t = dict(rep.table, **{"recall@k": rep.table.get("recall@5")})
-        rows.append({"mode": rep.mode, **{label: _round(t.get(key)) for key, label in COLUMNS}})
+    reports = run_set(assistant, questions, settings.MODES)
+    rows = [{"mode": rep.mode, **{label.replace("@k", "@5"): _round(rep.table.get(key)) for key, label in COLUMNS}}
+            for rep in reports]
     curve = "<h4>Hit@k for k = 1..10</h4>" + hit_curve_svg({rep.mode: rep.hit_curve for rep in reports})
     default = reports[0]
     failing = pd.DataFrame([{"id": r["id"], "question": r["question"], "failed": "; ".join(r["failed"]),
