@@ -183,7 +183,7 @@ def _library_versions() -> dict:
 def _old_vectors(index_dir: Path, embedder: Embedder) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Vectors of an existing index, keyed by paragraph id + section, for re-embedding only what changed."""
     try:
-        old = load_index(index_dir)
+        old = load_index(index_dir, search=False)
     except IndexFolderError:
         return {}
     if (old.manifest.get("model"), old.manifest.get("weights_sha256"), old.manifest.get("embed_recipe")) != (
@@ -312,8 +312,9 @@ def _swap_in(new_dir: Path, index_dir: Path) -> None:
         shutil.rmtree(old_target, ignore_errors=True)
 
 
-def load_index(index_dir: Path) -> LoadedIndex:
-    """Load an index folder; raises IndexNotBuiltError or IndexCorruptError, never returns a broken one."""
+def load_index(index_dir: Path, search: bool = True) -> LoadedIndex:
+    """Load an index folder; raises IndexNotBuiltError or IndexCorruptError, never returns a broken one.
+    With search=False only records and vectors are read (for reusing vectors in a rebuild), not FAISS or BM25."""
     import bm25s
     import faiss
 
@@ -336,23 +337,26 @@ def load_index(index_dir: Path) -> LoadedIndex:
         # vectors are not held twice (FAISS keeps its own copy for searching).
         windows = np.load(index_dir / "windows.npy", mmap_mode="r")
         sentences = np.load(index_dir / "sentences.npy", mmap_mode="r")
-        faiss_index = faiss.read_index(str(index_dir / "dense.faiss"))
-        sentence_faiss_index = faiss.read_index(str(index_dir / "sentences.faiss"))
-        tune_for_search(faiss_index)
-        tune_for_search(sentence_faiss_index)
-        bm25 = bm25s.BM25.load(str(index_dir / "bm25"))
+        faiss_index = sentence_faiss_index = bm25 = None
+        if search:
+            faiss_index = faiss.read_index(str(index_dir / "dense.faiss"))
+            sentence_faiss_index = faiss.read_index(str(index_dir / "sentences.faiss"))
+            tune_for_search(faiss_index)
+            tune_for_search(sentence_faiss_index)
+            bm25 = bm25s.BM25.load(str(index_dir / "bm25"))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, EOFError) as e:
         raise IndexCorruptError(f"index at {index_dir} is damaged ({type(e).__name__}: {e})") from e
     counts = manifest.get("counts", {})
     checks = [
         (len(paragraphs), counts.get("paragraphs"), "paragraphs"),
         (len(window_paragraph), windows.shape[0], "window vectors"),
-        (faiss_index.ntotal, windows.shape[0], "FAISS vectors"),
-        (sentence_faiss_index.ntotal, sentences.shape[0], "FAISS sentence vectors"),
         (len(spans), sentences.shape[0], "sentence vectors"),
         (windows.shape[1] if windows.ndim == 2 else -1, manifest.get("dim"), "vector size"),
-        (bm25.scores.get("num_docs"), len(paragraphs), "lexical index documents"),
     ]
+    if search:
+        checks += [(faiss_index.ntotal, windows.shape[0], "FAISS vectors"),
+                   (sentence_faiss_index.ntotal, sentences.shape[0], "FAISS sentence vectors"),
+                   (bm25.scores.get("num_docs"), len(paragraphs), "lexical index documents")]
     for got, want, what in checks:
         if got != want:
             raise IndexCorruptError(f"index at {index_dir} is damaged: {what} {got} != {want}")
