@@ -38,6 +38,8 @@ from index.faiss_types import build_faiss_index, choose_index_type, tune_for_sea
 FORMAT_VERSION = 2  # 2: adds sentences.faiss
 # How a paragraph becomes embedding input; bump when it changes so old indexes are rebuilt.
 EMBED_RECIPE = "title-section-prefix-v2"
+PROGRESS_SECONDS = 5.0  # a build reports progress at most this often
+PROGRESS_CHUNK = 1024  # texts per embedding call (long enough that batching by length still works)
 
 
 class IndexFolderError(RuntimeError):
@@ -215,7 +217,11 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
         documents = load_corpus(docs_dir, warn=lambda msg: log(f"warning: {msg}"))
         reuse = _old_vectors(index_dir, embedder)
         paragraphs = [p for d in documents for p in d.paragraphs]
-        spans = [sentence_spans(p.text) for p in paragraphs]
+        splitting = _Progress(len(paragraphs), "paragraphs split into sentences", log)
+        spans = []
+        for p in paragraphs:
+            spans.append(sentence_spans(p.text))
+            splitting.advance(1)
 
         window_vecs: list[np.ndarray | None] = []
         sent_vecs: list[np.ndarray | None] = []
@@ -230,8 +236,9 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
             sent_vecs.append(None)
             todo_windows.append((i, [embed_text(p, w) for w in embedder.windows(p.text)]))
             todo_sents.append((i, [p.text[s:e] for s, e in spans[i]]))
-        _fill(window_vecs, todo_windows, embedder)
-        _fill(sent_vecs, todo_sents, embedder)
+        progress = _Progress(sum(len(ts) for _, ts in todo_windows + todo_sents), "texts embedded", log)
+        _fill(window_vecs, todo_windows, embedder, progress)
+        _fill(sent_vecs, todo_sents, embedder, progress)
         window_counts = [len(v) for v in window_vecs]
         windows = np.concatenate(window_vecs).astype(np.float32) if paragraphs else np.zeros((0, embedder.dim))
         sentences = np.concatenate(sent_vecs).astype(np.float32)
@@ -271,10 +278,31 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
     return manifest
 
 
-def _fill(slots: list, todo: list[tuple[int, list[str]]], embedder: Embedder) -> None:
-    """Embed all pending texts in one batch call and put each paragraph's rows in its slot."""
+class _Progress:
+    """Logs "progress: ..." at most every PROGRESS_SECONDS while texts are embedded, so a build of a large
+    folder shows it is moving and a small one stays silent."""
+
+    def __init__(self, total: int, what: str, log: Callable[[str], None]):
+        self.total, self.what, self.log, self.done = total, what, log, 0
+        self.started = self.last = time.perf_counter()
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        now = time.perf_counter()
+        if now - self.last >= PROGRESS_SECONDS:
+            self.last = now
+            self.log(f"progress: {self.done:,} of {self.total:,} {self.what} "
+                     f"({100 * self.done // max(self.total, 1)}%, {now - self.started:.0f} s)")
+
+
+def _fill(slots: list, todo: list[tuple[int, list[str]]], embedder: Embedder, progress: _Progress) -> None:
+    """Embed all pending texts, in chunks so progress can be reported, and put each paragraph's rows in its slot."""
     texts = [t for _, ts in todo for t in ts]
-    vectors = embedder.encode(texts) if texts else None
+    chunks = []
+    for start in range(0, len(texts), PROGRESS_CHUNK):
+        chunks.append(embedder.encode(texts[start:start + PROGRESS_CHUNK]))
+        progress.advance(len(chunks[-1]))
+    vectors = np.concatenate(chunks) if chunks else None
     row = 0
     for i, ts in todo:
         slots[i] = vectors[row:row + len(ts)]
@@ -377,5 +405,6 @@ def open_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
         except IndexCorruptError as e:
             reason = str(e)
     notice(f"Rebuilding the index: {reason}.")
-    build_index(docs_dir, index_dir, embedder, log=lambda msg: notice(msg) if msg.startswith("warning:") else None)
+    build_index(docs_dir, index_dir, embedder,
+                log=lambda msg: notice(msg) if msg.startswith(("warning:", "progress:")) else None)
     return load_index(index_dir)

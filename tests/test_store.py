@@ -143,3 +143,24 @@ def test_damaged_index_with_documents_gone_is_a_clear_error(tiny_docs, tmp_path,
     shutil.rmtree(tiny_docs)
     with pytest.raises(CorpusError, match="does not exist"):
         open_index(tiny_docs, tmp_path / "idx", fake_embedder, notice=lambda m: None)
+
+
+def test_a_long_build_reports_progress_of_splitting_and_embedding(tiny_docs, tmp_path, fake_embedder, monkeypatch):
+    import index.store
+
+    monkeypatch.setattr(index.store, "PROGRESS_SECONDS", 0.0)  # every step is "long enough" to report
+    monkeypatch.setattr(index.store, "PROGRESS_CHUNK", 2)
+    messages = []
+    build_index(tiny_docs, tmp_path / "idx", fake_embedder, log=messages.append)
+    progress = [m for m in messages if m.startswith("progress:")]
+    texts = len(fake_embedder.encoded)
+    assert progress[0].startswith("progress: 1 of 5 paragraphs split into sentences (20%")
+    assert "progress: 5 of 5 paragraphs split into sentences (100%" in progress[4]
+    assert progress[5].startswith(f"progress: 2 of {texts} texts embedded")
+    assert progress[-1].startswith(f"progress: {texts} of {texts} texts embedded (100%")
+
+
+def test_a_short_build_prints_no_progress(tiny_docs, tmp_path, fake_embedder):
+    messages = []
+    build_index(tiny_docs, tmp_path / "idx", fake_embedder, log=messages.append)
+    assert not [m for m in messages if m.startswith("progress:")]
