@@ -21,6 +21,7 @@ IVF_TRAIN_PER_LIST = 40  # vectors sampled per list to train the coarse quantize
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
+ADD_BATCH = 65_536  # vectors added to an index per call
 
 
 def ivf_lists(n_vectors: int) -> int:
@@ -33,9 +34,9 @@ def choose_index_type(n_vectors: int) -> str:
 
 
 def build_faiss_index(vectors: np.ndarray, kind: str):
+    """An index of `kind` over the L2-normalised `vectors` (an array or a read-only memory map)."""
     import faiss
 
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     dim = vectors.shape[1]
     if kind == "Flat":
         index = faiss.IndexFlatIP(dim)
@@ -46,12 +47,12 @@ def build_faiss_index(vectors: np.ndarray, kind: str):
         index = faiss.index_factory(dim, kind, faiss.METRIC_INNER_PRODUCT)
         rng = np.random.default_rng(0)
         n_train = min(len(vectors), IVF_TRAIN_PER_LIST * index.nlist)
-        sample = vectors[rng.choice(len(vectors), n_train, replace=False)]
-        index.train(sample)
+        sample = vectors[np.sort(rng.choice(len(vectors), n_train, replace=False))]
+        index.train(np.ascontiguousarray(sample, dtype=np.float32))
     else:
         raise ValueError(f"unknown FAISS index type {kind!r}; choose 'Flat', 'HNSW<M>' or 'IVF<lists>,Flat'")
-    if len(vectors):
-        index.add(vectors)
+    for start in range(0, len(vectors), ADD_BATCH):  # batches: `vectors` may be memory-mapped from disk
+        index.add(np.ascontiguousarray(vectors[start:start + ADD_BATCH], dtype=np.float32))
     tune_for_search(index)
     return index
 

@@ -114,6 +114,32 @@ def test_hnsw_recall_against_exact_search_on_clustered_data():
     assert recall >= 0.98
 
 
+def test_index_built_from_a_memory_map_in_batches_and_loaded_mapped_answers_like_one_built_in_memory(
+        tmp_path, monkeypatch):
+    """A large build adds vectors from the .npy file in batches and a load maps the FAISS file; neither may
+    change what a query finds."""
+    import faiss
+
+    import index.faiss_types
+
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(3_000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    np.save(tmp_path / "v.npy", vectors)
+    queries = vectors[:20]
+    for kind in ("Flat", "IVF64,Flat"):
+        expected = build_faiss_index(vectors, kind).search(queries, 10)
+        monkeypatch.setattr(index.faiss_types, "ADD_BATCH", 7)
+        batched = build_faiss_index(np.load(tmp_path / "v.npy", mmap_mode="r"), kind)
+        monkeypatch.undo()
+        faiss.write_index(batched, str(tmp_path / "i.faiss"))
+        mapped = faiss.read_index(str(tmp_path / "i.faiss"), faiss.IO_FLAG_MMAP_IFC)
+        index.faiss_types.tune_for_search(mapped)
+        for got in (batched.search(queries, 10), mapped.search(queries, 10)):
+            np.testing.assert_array_equal(got[1], expected[1])
+            np.testing.assert_allclose(got[0], expected[0], rtol=1e-5)
+
+
 def test_top_indices_matches_a_full_stable_sort_including_ties():
     from retriever.search import top_indices
 
