@@ -302,11 +302,10 @@ class _Progress:
 def _fill(slots: list, todo: list[tuple[int, list[str]]], embedder: Embedder, progress: _Progress) -> None:
     """Embed all pending texts, in chunks so progress can be reported, and put each paragraph's rows in its slot."""
     texts = [t for _, ts in todo for t in ts]
-    chunks = []
+    vectors = np.empty((len(texts), embedder.dim), dtype=np.float32)  # filled in place: no second copy
     for start in range(0, len(texts), PROGRESS_CHUNK):
-        chunks.append(embedder.encode(texts[start:start + PROGRESS_CHUNK]))
-        progress.advance(len(chunks[-1]))
-    vectors = np.concatenate(chunks) if chunks else None
+        vectors[start:start + PROGRESS_CHUNK] = embedder.encode(texts[start:start + PROGRESS_CHUNK])
+        progress.advance(len(texts[start:start + PROGRESS_CHUNK]))
     row = 0
     for i, ts in todo:
         slots[i] = vectors[row:row + len(ts)]
