@@ -50,15 +50,17 @@ def paragraph_dense_search(index: LoadedIndex, query: np.ndarray, k: int) -> dic
 
 
 def exact_dense_scores(index: LoadedIndex, query: np.ndarray, positions: list[int]) -> dict[int, float]:
-    """Cosine of the query with each given paragraph (best window or sentence), computed exactly."""
-    out = {}
-    for p in positions:
-        windows, sentences = index.paragraph_windows(p), index.paragraph_sentences(p)
-        scores = [float((index.window_vectors[windows.start:windows.stop] @ query).max())] if len(windows) else []
-        if len(sentences):
-            scores.append(float((index.sentence_vectors[sentences.start:sentences.stop] @ query).max()))
-        out[p] = max(scores, default=0.0)
-    return out
+    """Cosine of the query with each given paragraph (best window or sentence), computed exactly. The rows of
+    all paragraphs are gathered in one read per array, because the vectors are memory-mapped."""
+    best = np.full(len(positions), -np.inf, dtype=np.float32)
+    for ranges_of, vectors in ((index.paragraph_windows, index.window_vectors),
+                               (index.paragraph_sentences, index.sentence_vectors)):
+        ranges = [ranges_of(p) for p in positions]
+        rows = np.fromiter((r for rng in ranges for r in rng), dtype=np.int64)
+        if len(rows):
+            owner = np.repeat(np.arange(len(positions)), [len(r) for r in ranges])
+            np.maximum.at(best, owner, np.asarray(vectors[rows]) @ query)
+    return {p: float(b) if np.isfinite(b) else 0.0 for p, b in zip(positions, best)}
 
 
 # Words with which a question talks about the documents rather than their content ("what do both documents

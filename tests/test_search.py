@@ -147,3 +147,26 @@ def test_top_indices_matches_a_full_stable_sort_including_ties():
     scores = rng.integers(0, 6, 500).astype(np.float32)  # many ties
     for k in (1, 7, 50, 499, 500, 800):
         assert list(top_indices(scores, k)) == list(np.argsort(-scores, kind="stable")[:k])
+
+
+def test_exact_dense_score_is_the_best_window_or_sentence_of_each_paragraph(tmp_path):
+    from fakes import FakeEmbedder
+    from retriever.search import exact_dense_scores
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    long = " ".join(f"Sentence {i} mentions harbour number {i}." for i in range(30))  # several windows
+    (docs / "a.txt").write_text(f"A\n\n{long}\n\nZebras graze. Dredgers work the harbour.\n\nNothing here.\n")
+    emb = FakeEmbedder(window_words=20, stride_words=15)
+    build_index(docs, tmp_path / "idx", emb)
+    index = load_index(tmp_path / "idx")
+    query = emb.encode(["harbour dredgers"])[0]
+    positions = [2, 0, 1]
+    got = exact_dense_scores(index, query, positions)
+    assert list(got) == positions and len(index.paragraph_windows(0)) > 1
+    for p in positions:
+        rows_w, rows_s = index.paragraph_windows(p), index.paragraph_sentences(p)
+        expected = max([float(index.window_vectors[i] @ query) for i in rows_w]
+                       + [float(index.sentence_vectors[i] @ query) for i in rows_s])
+        assert got[p] == pytest.approx(expected, abs=1e-6)
+    assert got[1] > got[2] and exact_dense_scores(index, query, []) == {}
