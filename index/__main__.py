@@ -17,14 +17,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from index import CorpusError, IndexFolderError, ModelError, build_index
     from index.embed import default_embedder
+    from index.store import for_users
 
     index_dir = args.index or default_index_dir(args.docs)
-    def log(msg: str) -> None:
-        if msg.startswith(("warning:", "progress:")):
-            print(msg, file=sys.stderr)
-
     try:
-        manifest = build_index(args.docs, index_dir, default_embedder(), log=log)
+        manifest = build_index(args.docs, index_dir, default_embedder(),
+                               log=lambda msg: print(msg, file=sys.stderr) if for_users(msg) else None)
     except (CorpusError, ModelError, IndexFolderError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -42,6 +42,11 @@ PROGRESS_SECONDS = 5.0  # a build reports progress at most this often
 PROGRESS_CHUNK = 1024  # texts per embedding call (long enough that batching by length still works)
 
 
+def for_users(msg: str) -> bool:
+    """Whether a build log message is for the person waiting (warnings, progress) rather than for debugging."""
+    return msg.startswith(("warning:", "progress:"))
+
+
 class IndexFolderError(RuntimeError):
     """Base class for index problems that the CLI and UI report in plain words."""
 
@@ -304,8 +309,9 @@ def _fill(slots: list, todo: list[tuple[int, list[str]]], embedder: Embedder, pr
     texts = [t for _, ts in todo for t in ts]
     vectors = np.empty((len(texts), embedder.dim), dtype=np.float32)  # filled in place: no second copy
     for start in range(0, len(texts), PROGRESS_CHUNK):
-        vectors[start:start + PROGRESS_CHUNK] = embedder.encode(texts[start:start + PROGRESS_CHUNK])
-        progress.advance(len(texts[start:start + PROGRESS_CHUNK]))
+        chunk = texts[start:start + PROGRESS_CHUNK]
+        vectors[start:start + len(chunk)] = embedder.encode(chunk)
+        progress.advance(len(chunk))
     row = 0
     for i, ts in todo:
         slots[i] = vectors[row:row + len(ts)]
@@ -420,6 +426,5 @@ def open_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
         except IndexCorruptError as e:
             reason = str(e)
     notice(f"Rebuilding the index: {reason}.")
-    build_index(docs_dir, index_dir, embedder,
-                log=lambda msg: notice(msg) if msg.startswith(("warning:", "progress:")) else None)
+    build_index(docs_dir, index_dir, embedder, log=lambda msg: notice(msg) if for_users(msg) else None)
     return load_index(index_dir)
