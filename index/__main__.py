@@ -7,6 +7,12 @@ import sys
 from index.paths import DEFAULT_DOCS, default_index_dir
 
 
+def embedding_summary(counts: dict) -> str:
+    """What the build embedded and what it took from the previous index, e.g. "embedded 34, reused 0"."""
+    embedded = counts["embedded_paragraphs"]
+    return f"paragraphs embedded {embedded}, reused {counts['paragraphs'] - embedded}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -28,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     c = manifest["counts"]
     print(f"documents: {c['documents']}  paragraphs: {c['paragraphs']}  vectors: {c['windows']} "
-          f"(+{c['sentences']} sentence vectors; {c['embedded_paragraphs']} paragraphs embedded, rest reused)  "
+          f"(+{c['sentences']} sentence vectors; {embedding_summary(c)})  "
           f"seconds: {manifest['build_seconds']:.2f}  index: {index_dir} ({manifest['faiss_index']})")
     return 0
 

@@ -20,11 +20,18 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+def require_chromium() -> None:
+    """Skip (not error) when Debian's Chromium is missing; every fixture that needs it calls this first, so the
+    browser is never launched, nor the app started, only to fail."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"Chromium not found at {CHROMIUM}; install Debian's chromium (`apt-get install chromium`) "
+                    "to run the browser tests")
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
     """The app on a free port with its own index folder, for the whole session."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not found: install it with `apt-get install chromium` to run the browser tests")
+    require_chromium()
     from serve import running_app
 
     tmp = tmp_path_factory.mktemp("ui")
@@ -34,6 +41,7 @@ def app_url(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
+    require_chromium()
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright (no browser download)")
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
