@@ -8,17 +8,19 @@ import sys
 import time
 from pathlib import Path
 
-from eval.dataset import DEFAULT_SET
+from eval.dataset import DEFAULT_SET, SPLITS
 from eval.runner import COLUMNS
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="python -m eval", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m eval", description=__doc__, allow_abbrev=False)
     p.add_argument("--set", default=str(DEFAULT_SET), help="evaluation set (JSONL), default eval/questions.jsonl")
     p.add_argument("--docs", help="documents folder (default: seeds/)")
     p.add_argument("--index", help="index folder (default: derived from --docs)")
     p.add_argument("--modes", default="hybrid,dense,lexical", help="comma-separated retrieval modes")
     p.add_argument("--k", type=int, default=5, help="cut-off for Recall@k (default 5)")
+    p.add_argument("--split", default="all", choices=SPLITS,
+                   help="part of the set: dev (tuning may read it), test (frozen, no tuning reads it) or all")
     p.add_argument("--limit", type=int, help="evaluate a deterministic sample of this many questions")
     p.add_argument("--json", help="write the tables and per-question results to this file")
     p.add_argument("--show-failures", type=int, default=30, help="failing questions to list (default 30)")
@@ -76,13 +78,13 @@ def format_failures(rep, limit) -> str:
 def main(argv=None) -> int:
     args = parse_args(argv)
     import app  # sets the offline environment
-    from eval.dataset import load_set
+    from eval.dataset import load_set, select_split
     from eval.runner import evaluate, set_problems
     from retriever.search import check_mode
 
     try:
         modes = [check_mode(m.strip()) for m in args.modes.split(",") if m.strip()]
-        questions = sample(load_set(Path(args.set)), args.limit)
+        questions = sample(select_split(load_set(Path(args.set)), args.split), args.limit)
         assistant = app.make_assistant(args.docs, args.index)
         index = assistant.index
     except app.user_errors() as e:

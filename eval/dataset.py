@@ -1,6 +1,7 @@
 """The evaluation set format: one JSON object per line with id, question, answerable, gold, answer_keys, notes."""
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,31 @@ class Question:
     gold: tuple[tuple[str, str], ...]  # (doc file name, paragraph label)
     answer_keys: tuple[str, ...]
     notes: str = ""
+    split: str = ""  # "dev" or "test"; see split_of
+
+    @property
+    def part(self) -> str:
+        return split_of(self)
+
+
+SPLITS = ("all", "dev", "test")
+SPLIT_SEED = "seeds-split-2026-12-01"  # fixed once: changing it would leak tuned questions into the test part
+
+
+def split_of(q: Question) -> str:
+    """The frozen part a question belongs to. Questions written for the test part say so ("split": "test");
+    every other one goes to "test" when a seeded hash of its id falls in the lowest third, else to "dev".
+    Tuning (weights, thresholds, word lists) may read "dev" only."""
+    if q.split in ("dev", "test"):
+        return q.split
+    h = int(hashlib.sha256(f"{SPLIT_SEED}:{q.id}".encode()).hexdigest()[:8], 16)
+    return "test" if h % 3 == 0 else "dev"
+
+
+def select_split(questions: list[Question], split: str) -> list[Question]:
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}; choose one of {', '.join(SPLITS)}")
+    return questions if split == "all" else [q for q in questions if split_of(q) == split]
 
 
 def load_set(path: Path = DEFAULT_SET) -> list[Question]:
@@ -28,7 +54,8 @@ def load_set(path: Path = DEFAULT_SET) -> list[Question]:
                 rec = json.loads(line)
                 questions.append(Question(str(rec["id"]), rec["question"], bool(rec["answerable"]),
                                           tuple((g["doc"], str(g["paragraph"])) for g in rec["gold"]),
-                                          tuple(rec["answer_keys"]), rec.get("notes", "")))
+                                          tuple(rec["answer_keys"]), rec.get("notes", ""),
+                                          rec.get("split", "")))
             except (ValueError, KeyError, TypeError) as e:
                 raise ValueError(f"{path}:{n}: not a valid question record ({e}); "
                                  "each line needs id, question, answerable, gold, answer_keys") from e
