@@ -22,6 +22,9 @@ def parse_args(argv):
     p.add_argument("--split", default="all", choices=SPLITS,
                    help="part of the set: dev (tuning may read it), test (frozen, no tuning reads it) or all")
     p.add_argument("--limit", type=int, help="evaluate a deterministic sample of this many questions")
+    p.add_argument("--squad-folds", action="store_true",
+                   help="also run SQuAD v2.0 dev, each article answered by the scorer fitted without it (make train)")
+    p.add_argument("--squad-limit", type=int, help="a deterministic sample of this many SQuAD questions")
     p.add_argument("--json", help="write the tables and per-question results to this file")
     p.add_argument("--show-failures", type=int, default=30, help="failing questions to list (default 30)")
     return p.parse_args(argv)
@@ -77,7 +80,10 @@ def format_failures(rep, limit) -> str:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
-    import app  # sets the offline environment
+    from index.offline import set_offline_environment
+    from retriever import service
+
+    set_offline_environment()
     from eval.dataset import load_set, select_split
     from eval.runner import evaluate, set_problems
     from retriever.search import check_mode
@@ -85,9 +91,9 @@ def main(argv=None) -> int:
     try:
         modes = [check_mode(m.strip()) for m in args.modes.split(",") if m.strip()]
         questions = sample(select_split(load_set(Path(args.set)), args.split), args.limit)
-        assistant = app.make_assistant(args.docs, args.index)
+        assistant = service.make_assistant(args.docs, args.index)
         index = assistant.index
-    except app.user_errors() as e:
+    except service.user_errors() as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     problems = set_problems(assistant, questions)
@@ -100,6 +106,20 @@ def main(argv=None) -> int:
     n_ans = sum(q.answerable for q in questions)
     print(f"{len(questions)} questions ({n_ans} answerable, {len(questions) - n_ans} not), "
           f"{len(index.paragraphs)} paragraphs, modes {', '.join(modes)}; {seconds:.1f} s")
+    if args.squad_folds:
+        from eval.folds import FoldsMissingError, evaluate_folds
+
+        try:
+            t1 = time.perf_counter()
+            folds = evaluate_folds(None, modes[0], args.k, args.squad_limit,
+                                   log=lambda msg: print(msg, file=sys.stderr))
+        except FoldsMissingError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        n = folds.table["questions"]
+        print(f"SQuAD v2.0 dev, article-disjoint folds: {n} questions ({folds.table['answerable']} answerable); "
+              f"{time.perf_counter() - t1:.1f} s")
+        reports = reports + [folds]
     print(format_table(reports, args.k))
     print("\nHit@k for k=1..10: " + "; ".join(f"{r.mode} " + " ".join(f"{v:.2f}" for v in r.hit_curve)
                                                for r in reports))

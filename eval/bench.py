@@ -66,9 +66,12 @@ def worker(argv: list[str]) -> None:
         print(json.dumps({"seconds": secs, "paragraphs": len(texts), "peak_mb": peak_mb()}))
     elif kind == "cold":  # cold INDEX QUESTION: the split of `app.py ask` from process start
         t0 = time.perf_counter()
-        import app
+        from index.offline import set_offline_environment
+        from retriever import service
+
+        set_offline_environment()
         t1 = time.perf_counter()
-        assistant = app.make_assistant(None, argv[1])
+        assistant = service.make_assistant(None, argv[1])
         assistant.embedder.encode(["warm"])  # model load (and ONNX session)
         t2 = time.perf_counter()
         assistant.index
@@ -138,10 +141,13 @@ def warm_questions(squad: Path | None, n: int = 250) -> list[str]:
 
 
 def bench_warm(tmp: Path, squad: Path | None) -> dict:
-    import app
+    from index.offline import set_offline_environment
+    from retriever import service
+
+    set_offline_environment()
     from eval.metrics import percentile
 
-    assistant = app.make_assistant(None, str(tmp / "build-seeds"))
+    assistant = service.make_assistant(None, str(tmp / "build-seeds"))
     questions = warm_questions(squad)
     assistant.ask(questions[0])
     answer_ms, embed_ms = [], []

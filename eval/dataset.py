@@ -18,6 +18,7 @@ class Question:
     answer_keys: tuple[str, ...]
     notes: str = ""
     split: str = ""  # "dev" or "test"; see split_of
+    article: str = ""  # the document a SQuAD question was written on (answerable or not), for article folds
 
     @property
     def part(self) -> str:
@@ -55,7 +56,7 @@ def load_set(path: Path = DEFAULT_SET) -> list[Question]:
                 questions.append(Question(str(rec["id"]), rec["question"], bool(rec["answerable"]),
                                           tuple((g["doc"], str(g["paragraph"])) for g in rec["gold"]),
                                           tuple(rec["answer_keys"]), rec.get("notes", ""),
-                                          rec.get("split", "")))
+                                          rec.get("split", ""), rec.get("article", "")))
             except (ValueError, KeyError, TypeError) as e:
                 raise ValueError(f"{path}:{n}: not a valid question record ({e}); "
                                  "each line needs id, question, answerable, gold, answer_keys") from e

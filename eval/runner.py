@@ -6,10 +6,9 @@ from dataclasses import dataclass
 
 from eval import metrics
 from eval.dataset import Question, check_set
-from retriever import settings
 from retriever.assistant import Assistant, clean_question
 
-COVERAGE_THRESHOLDS = (0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70)
+COVERAGE_OFFSETS = (-0.15, -0.1, -0.05, 0.0, 0.05, 0.1, 0.15)  # around the fitted threshold
 BATCH_EMBED_ABOVE = 300  # larger sets embed questions in batches; latency then uses the per-question average
 
 
@@ -66,14 +65,16 @@ def run_mode(assistant: Assistant, questions: list[Question], vectors, embed_ms:
         # outcome as the pipeline, plus the would-be answer for the coverage view.
         ans = assistant.answer_for_vector(text, vec, k=10, mode=mode, abstain_below=-1.0)
         latency = (time.perf_counter() - t0) * 1000 + e_ms
-        results.append(score_question(q, ans, latency, k))
-    return ModeReport(mode, summarise(results, k), results, hit_curve(results), coverage(results))
+        results.append(score_question(q, ans, latency, k, assistant.scorer.abstain_below))
+    threshold = assistant.scorer.abstain_below
+    thresholds = [round(min(max(threshold + d, 0.0), 1.0), 3) for d in COVERAGE_OFFSETS]
+    return ModeReport(mode, summarise(results, k), results, hit_curve(results), coverage(results, thresholds))
 
 
-def score_question(q: Question, ans, latency_ms: float, k: int) -> dict:
+def score_question(q: Question, ans, latency_ms: float, k: int, abstain_below: float) -> dict:
     retrieved = [(h.paragraph.doc, h.paragraph.label) for h in ans.hits]
     cited = [(c.paragraph.doc, c.paragraph.label) for c in ans.citations]
-    answered = ans.evidence >= settings.ABSTAIN_BELOW
+    answered = ans.evidence >= abstain_below
     gold = list(q.gold)
     r = {"id": q.id, "question": q.question, "answerable": q.answerable, "gold": [list(g) for g in gold],
          "retrieved": [list(x) for x in retrieved], "cited": [list(c) for c in cited] if answered else [],
@@ -135,7 +136,7 @@ def hit_curve(results: list[dict]) -> list[float]:
     return [metrics.mean(r["hits_at"][n] for r in ans) or 0.0 for n in range(10)]
 
 
-def coverage(results: list[dict], thresholds=COVERAGE_THRESHOLDS) -> list[dict]:
+def coverage(results: list[dict], thresholds) -> list[dict]:
     """For each abstention threshold: share of questions answered, answer-key recall among answered answerable
     questions, abstention recall on unanswerable ones and false abstention on answerable ones."""
     rows = []

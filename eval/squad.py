@@ -47,7 +47,8 @@ def convert(squad: dict, out_dir: Path) -> tuple[int, int, int]:
                 keys = list(dict.fromkeys(ans["text"] for ans in qa.get("answers", []) if ans["text"].strip()))
                 records.append({"id": qa["id"], "question": qa["question"], "answerable": not impossible,
                                 "gold": [] if impossible else [{"doc": name, "paragraph": label}],
-                                "answer_keys": [] if impossible else keys, "notes": f"SQuAD {title}"})
+                                "answer_keys": [] if impossible else keys, "notes": f"SQuAD {title}",
+                                "article": name})
     with open(out_dir / "questions.jsonl", "w", encoding="utf-8") as f:
         for r in records:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")

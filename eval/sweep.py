@@ -16,20 +16,23 @@ def main(argv=None) -> int:
     p.add_argument("--index")
     p.add_argument("--limit", type=int)
     args = p.parse_args(argv)
-    import app
+    from index.offline import set_offline_environment
+    from retriever import service
+
+    set_offline_environment()
     from eval.__main__ import sample
     from eval.dataset import DEFAULT_SET, load_set
     from eval.runner import embed_questions
     from retriever.search import Retriever
 
-    assistant = app.make_assistant(args.docs, args.index)
+    assistant = service.make_assistant(args.docs, args.index)
     questions = [q for q in sample(load_set(args.set or DEFAULT_SET), args.limit) if q.answerable]
     vectors, _ = embed_questions(assistant, questions)
     variants = [("dense", "weighted", 1.0), ("lexical", "weighted", 0.0), ("hybrid", "rrf", 0.5)]
-    variants += [("hybrid", "weighted", w / 10) for w in range(1, 10)]
+    variants += [("hybrid", "weighted", w / 10) for w in range(1, 10)] + [("hybrid", "learned", 0.5)]
     print(f"{len(questions)} answerable questions")
     for mode, fusion, weight in variants:
-        r = Retriever(assistant.index, fusion=fusion, dense_weight=weight)
+        r = Retriever(assistant.index, assistant.scorer, fusion=fusion, dense_weight=weight)
         ranks = []
         for q, v in zip(questions, vectors):
             hits = r.search(q.question, v, k=10, mode=mode)
@@ -37,7 +40,7 @@ def main(argv=None) -> int:
         h1 = metrics.mean(metrics.hit_at(rk, q.gold, 1) for rk, q in zip(ranks, questions))
         h5 = metrics.mean(metrics.hit_at(rk, q.gold, 5) for rk, q in zip(ranks, questions))
         mrr = metrics.mean(metrics.reciprocal_rank(rk, q.gold) for rk, q in zip(ranks, questions))
-        name = mode if mode != "hybrid" else ("rrf" if fusion == "rrf" else f"weighted dense={weight:.1f}")
+        name = mode if mode != "hybrid" else (fusion if fusion != "weighted" else f"weighted dense={weight:.1f}")
         print(f"  {name:22s} Hit@1 {h1:.3f}  Hit@5 {h5:.3f}  MRR@10 {mrr:.3f}")
     return 0
 

@@ -9,7 +9,9 @@ import numpy as np
 from index.corpus import Paragraph
 from index.store import LoadedIndex
 from retriever import settings
-from retriever.answer_type import DESCRIBE, PREFERRED_ONLY, expected_answer_type, states
+from retriever.answer_type import DESCRIBE, states
+from retriever.features import analyse_question, answer_features, sentence_features
+from retriever.scorer import Scorer
 from retriever.search import Hit, query_terms
 
 NOT_COVERED = "The documents do not appear to answer this question. The closest passages are listed below."
@@ -36,7 +38,7 @@ class Answer:
     answered: bool
     citations: list[Citation]
     hits: list[Hit]
-    evidence: float  # best sentence score's cosine part; compared with settings.ABSTAIN_BELOW
+    evidence: float  # the best sentence's probability of answering (learned scorer); abstain below its threshold
     timings_ms: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -47,109 +49,78 @@ class ScoredSentence:
     paragraph: Paragraph
     start: int
     end: int
-    score: float
+    probability: float  # the sentence scorer's P(this sentence answers the question)
     cosine: float
-    overlap: float  # idf-weighted share of the question's terms found in the sentence
 
     @property
     def text(self) -> str:
         return self.paragraph.text[self.start:self.end]
 
 
-def term_weights(index: LoadedIndex, terms: list[str]) -> dict[str, float]:
-    """Inverse document frequency of each question term over the paragraphs. A term no paragraph contains
-    gets the highest weight: the question asks about something the documents never mention."""
-    n = len(index.paragraphs)
-    weights = {}
-    for t in set(terms):
-        df = index.document_frequency(t)
-        weights[t] = float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
-    return weights
+def answer_passages(question: str, hits: list[Hit], n: int = settings.ANSWER_PASSAGES) -> list[Hit]:
+    """The passages answer sentences come from: the top n, and for a question about several documents also
+    the best passage of each document that is not among them, so each document can answer for itself."""
+    top = list(hits[:n])
+    if is_cross_document(question):
+        docs = {h.paragraph.doc for h in top}
+        for h in hits[n:]:
+            if h.paragraph.doc not in docs:
+                top.append(h)
+                docs.add(h.paragraph.doc)
+    return top
 
 
-def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, terms: list[str],
-                    n_passages: int = settings.ANSWER_PASSAGES) -> list[ScoredSentence]:
-    """Score every sentence of the top passages against the question, best first."""
-    weights = term_weights(index, terms)
-    total = sum(weights.values())
-    top_score = max((h.score for h in hits), default=0.0) or 1.0
-    out = []
-    for rank, hit in enumerate(hits[:n_passages]):
-        rows = index.paragraph_sentences(hit.position)
-        cos = index.sentence_vectors[rows.start:rows.stop] @ query_vector
-        # Terms are looked for in the sentence and in its context (title, section): "the declaration" in a
-        # question is answered by a sentence of the declaration even if the sentence does not say so.
-        tokens = index.sentence_terms(hit.position)
-        for j, row in enumerate(rows):
-            present = tokens[j]
-            overlap = sum(w for t, w in weights.items() if t in present) / total if total else 0.0
-            s, e = index.sentence_spans[row]
-            score = (float(cos[j]) + settings.SENTENCE_LEXICAL_WEIGHT * overlap
-                     + settings.SENTENCE_PASSAGE_WEIGHT * hit.score / top_score)
-            out.append(ScoredSentence(rank, hit.paragraph, s, e, score, float(cos[j]), overlap))
-    out.sort(key=lambda x: (-x.score, x.hit_rank, x.start))
-    return out
+def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, question: str,
+                    scorer: Scorer) -> tuple[list[ScoredSentence], float]:
+    """Every sentence of the answer passages with its learned probability, best first, and the evidence: the
+    answer model's probability that the best one answers the question."""
+    q = analyse_question(index, question, query_terms(question))
+    top = answer_passages(question, hits)
+    cands, rows = sentence_features(index, q, query_vector, [h.position for h in top], [h.probability for h in top])
+    probs = scorer.sentence_probability(rows)
+    evidence = scorer.answer_probability(answer_features(rows, probs, cands))
+    out = [ScoredSentence(c.hit_rank, index.paragraphs[c.position], c.start, c.end, float(pr), c.cosine)
+           for c, pr in zip(cands, probs)]
+    out.sort(key=lambda x: (-x.probability, x.hit_rank, x.start))
+    return out, evidence
 
 
-def evidence_of(sentences: list[ScoredSentence], index: LoadedIndex, hits: list[Hit],
-                query_vector: np.ndarray) -> float:
-    """How strongly the best answer material matches the question: the cosine of the best sentence (or of its
-    paragraph's best window, if higher) plus EVIDENCE_LEXICAL_WEIGHT times the share of the question's terms it
-    contains. Unlike the fused score it is comparable across questions, so one threshold can decide abstention."""
-    if not sentences:
-        return 0.0
-    best = sentences[0]
-    windows = index.paragraph_windows(hits[best.hit_rank].position)
-    passage = float((index.window_vectors[windows.start:windows.stop] @ query_vector).max()) if len(windows) else 0.0
-    return max(best.cosine, passage) + settings.EVIDENCE_LEXICAL_WEIGHT * best.overlap
+def is_cross_document(question: str) -> bool:
+    return bool(_CROSS_DOC.search(question))
 
 
-def choose_sentences(question: str, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
-    """The best sentence, plus up to two more that score nearly as well; for questions about several
-    documents, the best sentence of each other document with enough evidence comes first."""
+def choose_sentences(question: str, sentences: list[ScoredSentence], scorer: Scorer) -> list[ScoredSentence]:
+    """The best-supported sentence first. Another joins only when it adds what the question asks for: for a
+    question about several documents, the best sentence of each other document, if it is itself supported
+    (probability at least scorer.follow_up_above). A sentence never joins merely because it scores close."""
     if not sentences:
         return []
-    best = sentences[0]
-    chosen = [best]
-    if _CROSS_DOC.search(question):
+    chosen = [sentences[0]]
+    if is_cross_document(question):
         for s in sentences[1:]:
-            if s.paragraph.doc not in {c.paragraph.doc for c in chosen} and s.score >= settings.CROSS_DOC_RATIO * best.score:
+            if len(chosen) >= settings.MAX_ANSWER_SENTENCES:
+                break
+            if s.paragraph.doc not in {c.paragraph.doc for c in chosen} and s.probability >= scorer.follow_up_above:
                 chosen.append(s)
-    for s in sentences[1:]:
-        if len(chosen) >= settings.MAX_ANSWER_SENTENCES:
-            break
-        if s not in chosen and s.score >= settings.FOLLOW_UP_RATIO * best.score:
-            chosen.append(s)
-    return chosen[:settings.MAX_ANSWER_SENTENCES]
+    return chosen
 
 
-def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], index: LoadedIndex,
+def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], index: LoadedIndex, scorer: Scorer,
                    abstain_below: float | None = None) -> Answer:
-    """Pick answer sentences from the hits, or abstain when the evidence is below `abstain_below`
-    (default settings.ABSTAIN_BELOW; the evaluation passes -1 to see every would-be answer)."""
-    threshold = settings.ABSTAIN_BELOW if abstain_below is None else abstain_below
-    terms = query_terms(question)
-    sentences = score_sentences(index, hits, query_vector, terms)
+    """Pick answer sentences from the hits, or abstain when the evidence (the answer model's probability) is below
+    `abstain_below` (default: the scorer's threshold; the evaluation passes -1 to see every would-be answer)."""
+    threshold = scorer.abstain_below if abstain_below is None else abstain_below
+    sentences, evidence = score_sentences(index, hits, query_vector, question, scorer)
     notes = []
-    wanted = expected_answer_type(question)
-    if wanted:
-        typed = [s for s in sentences if states(wanted, s.text)]
-        if wanted in PREFERRED_ONLY:
-            sentences = typed or sentences
-        else:
-            if sentences and not typed:
-                notes.append(f"The question asks for {DESCRIBE[wanted]}, and none of the closest passages "
-                             "states one.")
-            sentences = typed
-    evidence = evidence_of(sentences, index, hits, query_vector)
+    wanted = analyse_question(index, question, query_terms(question)).wanted
+    if wanted and sentences and not any(states(wanted, s.text) for s in sentences):
+        notes.append(f"The question asks for {DESCRIBE[wanted]}, and none of the closest passages states one.")
     if not sentences or evidence < threshold:
         return Answer(question, NOT_COVERED, False, [], hits, evidence, notes=notes)
-    chosen = choose_sentences(question, sentences)
     citations: list[Citation] = []
     parts = []
-    for s in chosen:
+    for s in choose_sentences(question, sentences, scorer):
         citation = Citation(s.paragraph, s.text)
         citations.append(citation)
         parts.append(f"{s.text} [{citation.label}]")
     return Answer(question, " ".join(parts), True, citations, hits, evidence)
-

@@ -13,6 +13,7 @@ from index.embed import Embedder
 from index.store import LoadedIndex, open_index
 from retriever import settings
 from retriever.answer import Answer, compose_answer
+from retriever.scorer import Scorer, scorer_for
 from retriever.search import Retriever, check_k, check_mode
 
 
@@ -42,9 +43,15 @@ class Assistant:
     the model loads on first use too. Safe to share between threads: all state is read-only after loading."""
 
     def __init__(self, docs_dir: Path, index_dir: Path, embedder: Embedder,
-                 notice: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr)):
+                 notice: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr), scorer: Scorer | None = None):
         self.docs_dir, self.index_dir, self.embedder, self.notice = Path(docs_dir), Path(index_dir), embedder, notice
+        self._scorer = scorer
         self._lock = threading.Lock()
+
+    @cached_property
+    def scorer(self) -> Scorer:
+        """The answer scorer fitted for this embedder (retriever/models/), unless one was given."""
+        return self._scorer or scorer_for(self.embedder)
 
     @cached_property
     def index(self) -> LoadedIndex:
@@ -53,7 +60,7 @@ class Assistant:
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.index)
+        return Retriever(self.index, self.scorer)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         """Answer one question: clean it, embed it, search, compose; timings in ms."""
@@ -69,14 +76,17 @@ class Assistant:
         return answer
 
     def answer_for_vector(self, question: str, query_vector, k: int | None = None, mode: str | None = None,
-                          abstain_below: float | None = None) -> Answer:
+                          abstain_below: float | None = None, scorer: Scorer | None = None) -> Answer:
         """Search and compose for an already cleaned and embedded question (batch evaluation uses this)."""
         mode = check_mode(mode or settings.DEFAULT_MODE)
         k = check_k(k if k is not None else settings.DEFAULT_K)
         t0 = time.perf_counter()
-        hits = self.retriever.search(question, query_vector, k=max(k, settings.ANSWER_PASSAGES), mode=mode)
+        # `scorer` overrides the fitted one for one call: the SQuAD folds answer each article with the scorer
+        # that was not fitted on it.
+        retriever = self.retriever if scorer is None else Retriever(self.index, scorer)
+        hits = retriever.search(question, query_vector, k=max(k, settings.ANSWER_POOL), mode=mode)
         t1 = time.perf_counter()
-        answer = compose_answer(question, query_vector, hits, self.index, abstain_below)
+        answer = compose_answer(question, query_vector, hits, self.index, scorer or self.scorer, abstain_below)
         answer.hits = answer.hits[:k]
         answer.timings_ms = {"search": _ms(t1 - t0), "answer": _ms(time.perf_counter() - t1)}
         return answer

@@ -10,17 +10,20 @@ from index.corpus import Paragraph
 from index import lexical
 from index.store import LoadedIndex
 from retriever import settings
+from retriever.features import analyse_question, lexical_mass_all, paragraph_features
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One retrieved paragraph: `score` decides the order; `dense` is a cosine, `lexical` a BM25 score."""
+    """One retrieved paragraph: `score` decides the order (in hybrid mode it is `probability`); `dense` is a
+    cosine, `lexical` a BM25 score, `probability` the learned paragraph scorer's P(this paragraph answers)."""
 
     paragraph: Paragraph
     score: float
     dense: float
     lexical: float
     position: int  # index of the paragraph in LoadedIndex.paragraphs
+    probability: float = 0.0
 
 
 def dense_search(faiss_index, owner: np.ndarray, query: np.ndarray, k: int) -> dict[int, float]:
@@ -121,47 +124,73 @@ def weighted_sum(dense: dict[int, float], lexical: dict[int, float], dense_weigh
             for i in items}
 
 
+FUSIONS = ("learned", "weighted", "rrf")
+
+
 class Retriever:
     """Ranks the paragraphs of a loaded index for a question vector and its text."""
 
-    def __init__(self, index: LoadedIndex, mode: str = settings.DEFAULT_MODE, k: int = settings.DEFAULT_K,
+    def __init__(self, index: LoadedIndex, scorer, mode: str = settings.DEFAULT_MODE, k: int = settings.DEFAULT_K,
                  fusion: str = settings.FUSION, dense_weight: float = settings.DENSE_WEIGHT,
                  candidates: int = settings.CANDIDATES):
         check_mode(mode)
         check_k(k)
-        if fusion not in ("weighted", "rrf"):
-            raise ValueError(f"unknown fusion {fusion!r}; choose 'weighted' or 'rrf'")
+        if fusion not in FUSIONS:
+            raise ValueError(f"unknown fusion {fusion!r}; choose one of {', '.join(FUSIONS)}")
         if not 0.0 <= dense_weight <= 1.0:
             raise ValueError(f"dense_weight must be between 0 and 1, got {dense_weight}")
-        self.index, self.mode, self.k = index, mode, k
+        self.index, self.scorer, self.mode, self.k = index, scorer, mode, k
         self.fusion, self.dense_weight, self.candidates = fusion, dense_weight, candidates
 
     def search(self, question: str, query_vector: np.ndarray, k: int | None = None,
                mode: str | None = None) -> list[Hit]:
         mode = check_mode(mode if mode is not None else self.mode)
         k = check_k(k if k is not None else self.k)
-        index = self.index
-        n_cand = max(self.candidates, k)
-        dense = paragraph_dense_search(index, query_vector, n_cand)
-        all_lexical = lexical_scores(index.bm25, query_terms(question))
-        matching = np.flatnonzero(all_lexical > 0)  # usually a small share of the corpus
-        lex_top = [int(matching[i]) for i in top_indices(all_lexical[matching], n_cand)]
-        lexical = {i: float(all_lexical[i]) for i in lex_top}
-        # Give every candidate both signals, so hits can show them and fusion is not biased by absence.
-        missing = [i for i in lexical if i not in dense]
-        dense.update(exact_dense_scores(index, query_vector, missing))
-
+        c = candidate_signals(self.index, question, query_vector, max(self.candidates, k))
+        # Every candidate gets the learned probability, whatever the mode: answer sentences and abstention use it.
+        probability = dict(zip(c.positions, (float(x) for x in self.scorer.paragraph_probability(c.features))))
         if mode == "dense":
-            fused = dict(dense)
+            fused = dict(c.dense)
         elif mode == "lexical":
-            fused = dict(lexical) if lexical else {}
+            fused = dict(c.lexical)
+        elif self.fusion == "learned":
+            fused = probability
         elif self.fusion == "rrf":
-            fused = rrf([sorted(dense, key=lambda i: -dense[i]), lex_top])
+            fused = rrf([sorted(c.dense, key=lambda i: -c.dense[i]), c.lexical_ranking])
         else:
-            fused = weighted_sum(dense, lexical, self.dense_weight)
+            fused = weighted_sum(c.dense, c.lexical, self.dense_weight)
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
-        return [Hit(index.paragraphs[i], float(fused[i]), float(dense.get(i, 0.0)), float(all_lexical[i]), i)
-                for i in order]
+        return [Hit(self.index.paragraphs[i], float(fused[i]), float(c.dense.get(i, 0.0)),
+                    float(c.bm25[i]), i, probability.get(i, 0.0)) for i in order]
+
+
+@dataclass
+class Candidates:
+    """The paragraphs worth ranking for one question, with every signal the scorers read."""
+
+    positions: list[int]  # sorted paragraph positions: the dense and the lexical top candidates
+    dense: dict[int, float]  # best window-or-sentence cosine of each candidate
+    lexical: dict[int, float]  # BM25 of the lexical top candidates
+    lexical_ranking: list[int]  # lexical top candidates, best first
+    bm25: np.ndarray  # BM25 of every paragraph
+    features: np.ndarray  # one row of features.PARAGRAPH_FEATURES per position
+
+
+def candidate_signals(index: LoadedIndex, question: str, query_vector: np.ndarray, n_cand: int) -> Candidates:
+    """Dense top-n and BM25 top-n paragraphs, both signals for each, and their feature rows. The training of
+    the scorers (eval/train.py) reads exactly this, so what is fitted is what answers."""
+    dense = paragraph_dense_search(index, query_vector, n_cand)
+    all_lexical = lexical_scores(index.bm25, query_terms(question))
+    matching = np.flatnonzero(all_lexical > 0)  # usually a small share of the corpus
+    lex_top = [int(matching[i]) for i in top_indices(all_lexical[matching], n_cand)]
+    lexical = {i: float(all_lexical[i]) for i in lex_top}
+    # Give every candidate both signals, so hits can show them and fusion is not biased by absence.
+    missing = [i for i in lexical if i not in dense]
+    dense.update(exact_dense_scores(index, query_vector, missing))
+    positions = sorted(set(dense) | set(lexical))
+    q = analyse_question(index, question, query_terms(question))
+    rows = paragraph_features(index, q, query_vector, positions, dense, all_lexical, lexical_mass_all(index, q))
+    return Candidates(positions, dense, lexical, lex_top, all_lexical, rows)
 
 
 def check_mode(mode: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from pathlib import Path
 
 import numpy as np
 
@@ -21,6 +22,7 @@ class FakeEmbedder:
     name = "fake/word-hash"
     dim = DIM
     weights_sha256 = "0" * 64
+    scorer_file = Path(__file__).resolve().parent / "fake_scorer.json"  # hand-set weights a person can read
 
     def __init__(self, window_words: int = 40, stride_words: int = 30):
         self.window_words, self.stride_words = window_words, stride_words

@@ -145,13 +145,9 @@ def test_cli_on_another_folder_derives_its_own_index(tmp_path):
     (derived.parent / f".{derived.name}.lock").unlink()  # the build's lock file sits next to the index
 
 
-def test_twenty_thousand_character_question_is_cut_and_answered_within_a_second(seeds_assistant):
-    import time
-
-    seeds_assistant.ask("warm up")
+def test_twenty_thousand_character_question_is_cut_and_answered(seeds_assistant):
     question = "What do both documents say about economic coercion? " * 400  # 20,800 characters
-    t0 = time.perf_counter()
-    answer = seeds_assistant.ask(question)
-    assert time.perf_counter() - t0 < 1.0
+    answer = seeds_assistant.ask(question)  # its cost is measured in `make bench`, not asserted here
+    assert len(answer.question) == 2000
     assert answer.notes == ["The question was cut to its first 2000 characters."]
     assert answer.answered

@@ -4,6 +4,7 @@ import pytest
 
 from index.faiss_types import build_faiss_index, choose_index_type
 from index.store import build_index, load_index
+from retriever.scorer import scorer_for
 from retriever.search import Retriever, dense_search, rrf, weighted_sum
 
 
@@ -14,7 +15,7 @@ def tiny_index(tiny_docs, tmp_path, fake_embedder):
 
 
 def search(index, embedder, question, **kw):
-    return Retriever(index).search(question, embedder.encode([question])[0], **kw)
+    return Retriever(index, scorer_for(embedder)).search(question, embedder.encode([question])[0], **kw)
 
 
 @pytest.mark.parametrize("question,expected", [
@@ -85,18 +86,18 @@ def test_index_type_is_exact_for_small_corpora_and_approximate_for_large():
     assert choose_index_type(1_000_000) == "IVF4096,Flat"
 
 
-def test_index_type_is_recorded_and_large_corpora_get_hnsw(tiny_docs, tmp_path, fake_embedder):
+def test_an_explicit_hnsw_index_type_is_recorded_tuned_and_searched(tiny_docs, tmp_path, fake_embedder):
     manifest = build_index(tiny_docs, tmp_path / "idx", fake_embedder, faiss_type="HNSW32")
     assert manifest["faiss_index"] == "HNSW32"
     index = load_index(tmp_path / "idx")
     assert index.faiss_index.hnsw.efSearch == 128
-    hits = Retriever(index).search("harbour dredged", fake_embedder.encode(["harbour dredged"])[0])
+    hits = Retriever(index, scorer_for(fake_embedder)).search("harbour dredged", fake_embedder.encode(["harbour dredged"])[0])
     assert hits[0].paragraph.label == "2"
 
 
-def test_hnsw_recall_against_exact_search_on_clustered_data():
-    """Approximate search must find nearly all true top-10 neighbours on data shaped like real embeddings
-    (clustered, not uniform), so the index type chosen for large corpora does not lose answers."""
+def test_ivf_chosen_for_large_corpora_keeps_recall_against_exact_search_on_clustered_data():
+    """The approximate index chosen for large corpora (IVF) must find nearly all true top-10 neighbours on data
+    shaped like real embeddings (clustered, not uniform), so it does not lose answers."""
     import faiss
 
     rng = np.random.default_rng(3)
@@ -105,12 +106,12 @@ def test_hnsw_recall_against_exact_search_on_clustered_data():
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     queries = vectors[rng.choice(30_000, 100, replace=False)] + 0.1 * rng.normal(size=(100, 64)).astype(np.float32)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    _, truth = build_faiss_index(vectors, "Flat").search(queries, 10)
-    _, found = build_faiss_index(vectors, choose_index_type(len(vectors))).search(queries, 10)
-    recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)])
-    chosen = build_faiss_index(vectors, choose_index_type(len(vectors)))
-    assert isinstance(chosen, faiss.IndexIVF) and chosen.nprobe == 64
     assert choose_index_type(len(vectors)) == "IVF512,Flat"
+    chosen = build_faiss_index(vectors, choose_index_type(len(vectors)))  # trained once
+    assert isinstance(chosen, faiss.IndexIVF) and chosen.nprobe == 64
+    _, truth = build_faiss_index(vectors, "Flat").search(queries, 10)
+    _, found = chosen.search(queries, 10)
+    recall = np.mean([len(set(f) & set(t)) / 10 for f, t in zip(found, truth)])
     assert recall >= 0.98
 
 

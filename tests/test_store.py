@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from fakes import FakeEmbedder
+from retriever.scorer import scorer_for
 from index.store import (IndexCorruptError, IndexNotBuiltError, build_index, load_index, open_index, staleness)
 
 
@@ -25,8 +26,8 @@ def test_saved_index_reloads_to_identical_search_results(tiny_docs, tmp_path, fa
 
     build_index(tiny_docs, tmp_path / "idx", fake_embedder)
     q = fake_embedder.encode(["harbour dredged ships"])[0]
-    first = Retriever(load_index(tmp_path / "idx")).search("harbour dredged ships", q)
-    second = Retriever(load_index(tmp_path / "idx")).search("harbour dredged ships", q)
+    first = Retriever(load_index(tmp_path / "idx"), scorer_for(fake_embedder)).search("harbour dredged ships", q)
+    second = Retriever(load_index(tmp_path / "idx"), scorer_for(fake_embedder)).search("harbour dredged ships", q)
     assert [(h.paragraph.id, h.score) for h in first] == [(h.paragraph.id, h.score) for h in second]
     assert first[0].paragraph.label == "2"
 
@@ -76,7 +77,7 @@ def test_long_paragraph_is_embedded_as_windows_not_truncated(tmp_path):
     index = load_index(tmp_path / "idx")
     assert len(index.paragraphs) == 1 and index.window_vectors.shape[0] == 4
     from retriever.search import Retriever
-    hits = Retriever(index).search("zebra", emb.encode(["zebra"])[0])
+    hits = Retriever(index, scorer_for(emb)).search("zebra", emb.encode(["zebra"])[0])
     assert hits[0].dense > 0.1  # the last words are still findable
 
 

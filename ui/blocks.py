@@ -72,7 +72,8 @@ def launch_options() -> dict:
 
 
 def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
-    from app import answer_to_json, user_errors
+    from retriever.output import answer_to_json
+    from retriever.service import user_errors
 
     index = assistant.index
     documents = index.documents

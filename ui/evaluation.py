@@ -30,7 +30,7 @@ def evaluate(assistant, eval_set: Path | None = None):
     n_fail = len(failing)
     summary = (f"{len(questions)} questions ({sum(q.answerable for q in questions)} answerable); "
                f"{n_fail} fail at least one check in {default.mode} mode. Abstention threshold "
-               f"{settings.ABSTAIN_BELOW} (retriever/settings.py).")
+               f"{assistant.scorer.abstain_below:.3f} (the fitted scorer, retriever/models/).")
     return summary, pd.DataFrame(rows), curve, failing
 
 

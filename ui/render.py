@@ -1,5 +1,5 @@
 """HTML and Markdown views of answers and documents. Pure functions of the public JSON answer shape
-(app.answer_to_json) and the index's paragraphs, so what the UI shows is what `ask --json` returns.
+(retriever.output.answer_to_json) and the index's paragraphs, so what the UI shows is what `ask --json` returns.
 Every piece of document or question text goes through html.escape before it reaches HTML."""
 from __future__ import annotations
 

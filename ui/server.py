@@ -32,7 +32,7 @@ def exposure_warning(host: str, auth) -> str | None:
 
 
 def serve(args) -> int:
-    from app import make_assistant, user_errors
+    from retriever.service import make_assistant, user_errors
     from ui.blocks import build_ui, launch_options
 
     try:

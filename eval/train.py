@@ -1,0 +1,277 @@
+"""`python -m eval.train [--model NAME]` (`make train`): fit the paragraph and answer-sentence scorers of one
+embedding model on SQuAD v2.0 dev, with article-disjoint folds, and write retriever/models/<model>.json.
+
+Data: every question of SQuAD v2.0 dev (answerable ones: the gold paragraph and the sentences holding an
+answer span are positives; unanswerable ones: every sentence is a negative) against the index of all its
+articles. Folds are whole articles (a seeded hash of the file name), so a fold's figures come from articles
+its scorer never saw. The abstention threshold is chosen on the training folds only: the highest threshold at
+which at most MAX_FALSE_ABSTENTION of their answerable questions would be refused. The same code fits the
+final scorer on all folds; the per-fold scorers go to eval/out/ for `python -m eval --squad-folds`.
+Deterministic: the same documents, model and code give the same file.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from eval.dataset import Question
+from retriever import settings
+from retriever.features import (ANSWER_FEATURES, PARAGRAPH_FEATURES, SENTENCE_FEATURES, analyse_question,
+                                answer_features, sentence_features)
+from retriever.scorer import LinearModel, Scorer
+from retriever.search import Candidates, candidate_signals, query_terms
+
+PROJECT = Path(__file__).resolve().parent.parent
+SQUAD = PROJECT.parent / "shared" / "benchmarks" / "squad" / "dev-v2.0.reconstructed.json"
+OUT = PROJECT / "eval" / "out"
+FOLDS = 5
+FOLD_SEED = "article-folds-2026-12-01"
+MAX_FALSE_ABSTENTION = 0.04  # on the training folds' answerable questions
+REGULARISATION = 1.0  # scikit-learn's C
+
+
+def fold_of(article: str, folds: int = FOLDS) -> int:
+    return int(hashlib.sha256(f"{FOLD_SEED}:{article}".encode()).hexdigest()[:8], 16) % folds
+
+
+@dataclass
+class Example:
+    """One question with its vector, candidate paragraphs and gold positions."""
+
+    question: Question
+    text: str
+    vector: np.ndarray
+    candidates: Candidates
+    gold: frozenset[int]
+    fold: int
+
+
+def extract(index, questions: list[Question], texts: list[str], vectors, n_cand: int = settings.CANDIDATES,
+            log=lambda msg: None) -> list[Example]:
+    where = {(p.doc, p.label): i for i, p in enumerate(index.paragraphs)}
+    out, t0 = [], time.perf_counter()
+    for n, (q, text, v) in enumerate(zip(questions, texts, vectors)):
+        gold = frozenset(where[g] for g in q.gold if g in where)
+        article = q.article or (q.gold[0][0] if q.gold else "")
+        out.append(Example(q, text, np.asarray(v, np.float32), candidate_signals(index, text, v, n_cand), gold,
+                           fold_of(article)))
+        if n and n % 2000 == 0:
+            log(f"  candidates for {n:,} questions ({time.perf_counter() - t0:.0f} s)")
+    return out
+
+
+def fit_linear(x: np.ndarray, y: np.ndarray, names: tuple[str, ...], c: float = REGULARISATION) -> LinearModel:
+    """Standardised logistic regression (lbfgs: deterministic)."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit((x - mean) / scale, y)
+    return LinearModel(names, mean.astype(np.float32), scale.astype(np.float32),
+                       model.coef_[0].astype(np.float32), float(model.intercept_[0]))
+
+
+def paragraph_training_rows(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for e in examples:
+        if e.gold:
+            xs.append(e.candidates.features)
+            ys.append(np.asarray([p in e.gold for p in e.candidates.positions], dtype=np.int8))
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def top_passages(e: Example, model: LinearModel, n: int = settings.ANSWER_PASSAGES) -> tuple[list[int], list[float]]:
+    """The passages answering reads: the top n by the paragraph model, as Retriever.search orders them."""
+    probs = model.probability(e.candidates.features)
+    order = sorted(range(len(probs)), key=lambda i: (-probs[i], e.candidates.positions[i]))[:n]
+    return [e.candidates.positions[i] for i in order], [float(probs[i]) for i in order]
+
+
+def sentence_rows(index, e: Example, model: LinearModel):
+    """Candidate sentences of the question's top passages, their features and labels (in a gold paragraph
+    and holding an answer key)."""
+    positions, probs = top_passages(e, model)
+    q = analyse_question(index, e.text, query_terms(e.text))
+    cands, rows = sentence_features(index, q, e.vector, positions, probs)
+    keys = [k.lower() for k in e.question.answer_keys]
+    labels = np.asarray([c.position in e.gold and any(k in index.paragraphs[c.position].text[c.start:c.end].lower()
+                                                      for k in keys) for c in cands], dtype=np.int8)
+    return positions, rows, labels, cands
+
+
+def choose_threshold(evidence: np.ndarray, answerable: np.ndarray, max_false: float = MAX_FALSE_ABSTENTION) -> float:
+    """The highest threshold that refuses at most `max_false` of the answerable questions."""
+    ans = np.sort(evidence[answerable])
+    if not len(ans):
+        return 0.5
+    k = int(np.floor(max_false * len(ans)))  # this many answerable questions may fall below
+    return float(ans[k]) if k < len(ans) else float(ans[-1])
+
+
+def answer_rows(sentence: LinearModel, per_question) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per question: the answer features of its best sentence, whether that sentence is right, and the best
+    sentence probability."""
+    xs, ys, best = [], [], []
+    for _, rows, labels, cands in per_question:
+        probs = sentence.probability(rows)
+        row = answer_features(rows, probs, cands)
+        if not len(row):
+            row = np.zeros((1, len(ANSWER_FEATURES)), dtype=np.float32)
+        xs.append(row[0])
+        ys.append(int(len(probs) > 0 and labels[int(np.argmax(probs))] == 1))
+        best.append(float(probs.max()) if len(probs) else 0.0)
+    return np.asarray(xs), np.asarray(ys), np.asarray(best)
+
+
+def fit_scorer(index, examples: list[Example], info: dict | None = None) -> Scorer:
+    """Paragraph model, then the sentence model on the passages it ranks first, then the answer model on each
+    question's best sentence; the thresholds from the same training questions."""
+    x, y = paragraph_training_rows(examples)
+    paragraph = fit_linear(x, y, PARAGRAPH_FEATURES)
+    per_question = [sentence_rows(index, e, paragraph) for e in examples]
+    xs = np.concatenate([r for _, r, _, _ in per_question if len(r)])
+    ys = np.concatenate([lab for _, r, lab, _ in per_question if len(r)])
+    sentence = fit_linear(xs, ys, SENTENCE_FEATURES)
+    xa, ya, best = answer_rows(sentence, per_question)
+    answer = fit_linear(xa, ya, ANSWER_FEATURES)
+    answerable = np.asarray([e.question.answerable for e in examples])
+    threshold = choose_threshold(answer.probability(xa), answerable)
+    # A second document's sentence joins a cross-document answer when it is as well supported as the best
+    # sentence of all but MAX_FALSE_ABSTENTION of the answerable training questions.
+    follow_up = choose_threshold(best, answerable)
+    return Scorer(paragraph, sentence, answer, threshold, follow_up, info or {})
+
+
+def fold_report(index, scorer: Scorer, examples: list[Example]) -> dict:
+    """Paragraph Hit@1/@5 and abstention of `scorer` on examples it was not fitted on (no full pipeline: the
+    figures `python -m eval --squad-folds` gives come from the real answer path)."""
+    hit1 = hit5 = n_ans = refused_ans = refused_un = n_un = 0
+    for e in examples:
+        positions, _ = top_passages(e, scorer.paragraph)
+        _, rows, _, cands = sentence_rows(index, e, scorer.paragraph)
+        row = answer_features(rows, scorer.sentence.probability(rows), cands)
+        refused = scorer.answer_probability(row) < scorer.abstain_below
+        if e.question.answerable:
+            n_ans += 1
+            hit1 += bool(positions[:1] and positions[0] in e.gold)
+            hit5 += bool(set(positions[:5]) & e.gold)
+            refused_ans += refused
+        else:
+            n_un += 1
+            refused_un += refused
+    return {"questions": len(examples), "hit@1": round(hit1 / max(n_ans, 1), 4),
+            "hit@5": round(hit5 / max(n_ans, 1), 4), "abstain_recall": round(float(refused_un) / max(n_un, 1), 4),
+            "false_abstention": round(float(refused_ans) / max(n_ans, 1), 4)}
+
+
+def squad_assistant(model: str | None, log):
+    """The SQuAD v2.0 dev articles as a documents folder (written once under eval/out) and its assistant."""
+    from eval.dataset import load_set
+    from eval.squad import convert
+    from index.embed import default_embedder
+    from retriever.assistant import Assistant
+
+    folder = OUT / "squad2"
+    if not (folder / "questions.jsonl").is_file():
+        convert(json.loads(SQUAD.read_text(encoding="utf-8")), folder)
+    embedder = default_embedder() if model is None else default_embedder(model)  # noqa: E501 (seam of #15)
+    assistant = Assistant(folder / "docs", folder / f"index-{embedder.name.replace('/', '_')}", embedder, notice=log)
+    return assistant, load_set(folder / "questions.jsonl")
+
+
+def embed_cached(embedder, texts: list[str], cache: Path) -> np.ndarray:
+    """Question vectors, cached per model by text hash so refitting does not embed the same text twice."""
+    keys = [hashlib.sha1(t.encode()).hexdigest() for t in texts]
+    known: dict[str, np.ndarray] = {}
+    if cache.is_file():
+        data = np.load(cache, allow_pickle=False)
+        known = dict(zip(data["keys"].tolist(), data["vectors"]))
+    todo = [t for t, k in zip(texts, keys) if k not in known]
+    if todo:
+        encode = getattr(embedder, "encode_queries", None) or embedder.encode
+        for t, v in zip(todo, encode(todo)):
+            known[hashlib.sha1(t.encode()).hexdigest()] = v
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(cache, keys=np.asarray(list(known)), vectors=np.stack(list(known.values())))
+    return np.stack([known[k] for k in keys])
+
+
+def prepare(model: str | None, log) -> tuple:
+    from retriever.assistant import clean_question
+
+    assistant, questions = squad_assistant(model, log)
+    index = assistant.index
+    texts = [clean_question(q.question)[0] for q in questions]
+    t0 = time.perf_counter()
+    vectors = embed_cached(assistant.embedder, texts, OUT / f"qvec-{assistant.embedder.name.replace('/', '_')}.npz")
+    log(f"{len(texts):,} questions embedded or read from the cache in {time.perf_counter() - t0:.0f} s")
+    examples = cached_examples(index, questions, texts, vectors, assistant.embedder.name, log)
+    return assistant, index, examples
+
+
+def cached_examples(index, questions, texts, vectors, model: str, log) -> list[Example]:
+    """extract(), kept in eval/out between runs while the index and the feature code are unchanged (the
+    candidate search over 11,873 questions takes minutes; fitting takes seconds)."""
+    import pickle
+
+    code = b"".join((PROJECT / f).read_bytes() for f in ("retriever/features.py", "retriever/search.py",
+                                                         "eval/train.py", "retriever/answer_type.py"))
+    key = hashlib.sha1(code + json.dumps(index.manifest.get("built_at")).encode() + vectors.tobytes()).hexdigest()
+    path = OUT / f"examples-{model.replace('/', '_')}.pkl"
+    if path.is_file():
+        with open(path, "rb") as f:
+            saved_key, examples = pickle.load(f)  # our own file, written below
+        if saved_key == key:
+            log(f"candidates read from {path}")
+            return examples
+    examples = extract(index, questions, texts, vectors, log=log)
+    with open(path, "wb") as f:
+        pickle.dump((key, examples), f)
+    return examples
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m eval.train", description=__doc__, allow_abbrev=False)
+    parser.add_argument("--model", help="embedding model (default: the app's default)")
+    args = parser.parse_args(argv)
+    log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
+    t0 = time.perf_counter()
+    assistant, index, examples = prepare(args.model, log)
+    folds, fold_scorers = [], {}
+    for f in range(FOLDS):
+        train = [e for e in examples if e.fold != f]
+        test = [e for e in examples if e.fold == f]
+        scorer = fit_scorer(index, train)
+        report = {"fold": f, "threshold": round(scorer.abstain_below, 4), **fold_report(index, scorer, test)}
+        log(f"fold {f}: {report}")
+        folds.append(report)
+        fold_scorers[str(f)] = scorer.to_dict()
+    from retriever.scorer import scorer_path
+
+    name = assistant.embedder.name
+    info = {"fitted": date.today().isoformat(), "model": name, "data": "SQuAD v2.0 dev (reconstructed), "
+            f"{len(examples)} questions, {len({e.question.article for e in examples})} articles",
+            "folds": folds, "max_false_abstention_on_training": MAX_FALSE_ABSTENTION}
+    final = fit_scorer(index, examples, info)
+    target = scorer_path(name)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(final.to_dict(), indent=1) + "\n", encoding="utf-8")
+    (OUT / f"folds-{target.stem}.json").write_text(json.dumps({"fold_seed": FOLD_SEED, "folds": FOLDS,
+                                                               "scorers": fold_scorers}), encoding="utf-8")
+    log(f"wrote {target} (threshold {final.abstain_below:.4f}) and the fold scorers in "
+        f"{time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,234 @@
+"""Generic features of a question against candidate paragraphs and sentences, for the learned scorers.
+
+Nothing here is a word list tuned to one corpus: the signals are cosines from the embedder, idf-weighted term
+coverage computed from the index's own document frequencies, the question's proper nouns and numbers found (or
+not) in the passage, whether a sentence states the kind of fact the question asks for, and the shape of the
+block (a signature block, a list). The scorers (retriever/scorer.py) weigh them with coefficients fitted on
+SQuAD with article-disjoint folds (eval/train.py).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import lexical
+from index.store import LoadedIndex
+from retriever.answer_type import expected_answer_type, states
+
+# A question word that is capitalised only because it starts a sentence is not a proper noun.
+_WORD = re.compile(r"[A-Za-z][\w'’-]*|\d[\d.,]*")
+_NUMBER = re.compile(r"^\d")
+
+PARAGRAPH_FEATURES = ("dense", "window_cos", "sentence_cos_1", "sentence_cos_2", "lexical_mass", "bm25_norm",
+                      "title_mass", "section_mass", "entities_missing", "dense_rank", "lexical_rank")
+SENTENCE_FEATURES = ("cos", "cos_gap", "passage_cos", "passage_prob", "passage_rank", "coverage",
+                     "passage_coverage", "top_term", "entities_in_sentence", "entities_missing_passage",
+                     "unknown_mass", "asks_type", "states_type", "type_missing", "novelty", "length",
+                     "position", "first", "signature_like", "question_terms")
+# The answer model judges the best sentence as a whole answer: its features, its probability and how far it
+# stands above the next sentence and the next passage. Its probability is the evidence abstention reads.
+ANSWER_FEATURES = SENTENCE_FEATURES + ("probability", "margin", "passage_margin", "supported_passages")
+
+
+@dataclass
+class QuestionTerms:
+    """The question as the lexical side sees it, computed once per question."""
+
+    terms: tuple[str, ...]  # stemmed content terms, in order, duplicates kept once
+    idf: dict[str, float]
+    total: float  # idf mass of the question
+    entities: tuple[str, ...]  # lower-cased proper nouns and numbers of the question
+    entity_terms: tuple[str, ...]  # their stems (for the document-frequency check)
+    wanted: str | None  # kind of fact asked for (answer_type)
+
+    def mass(self, present: set[str] | frozenset[str]) -> float:
+        """Share of the question's idf mass whose terms are in `present`."""
+        return sum(self.idf[t] for t in self.terms if t in present) / self.total if self.total else 0.0
+
+
+def idf(n: int, df: int) -> float:
+    """BM25's (Lucene) inverse document frequency, the one bm25s uses, so SQL and folder backends agree."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def question_entities(question: str) -> list[str]:
+    """Proper nouns (capitalised words not at the start of the question) and numbers, lower-cased."""
+    out = []
+    for i, m in enumerate(_WORD.finditer(question)):
+        w = m.group(0)
+        if _NUMBER.match(w) or (i > 0 and w[:1].isupper()):
+            out.append(w.lower().rstrip(".,"))
+    return list(dict.fromkeys(out))
+
+
+def analyse_question(index: LoadedIndex, question: str, terms: tuple[str, ...]) -> QuestionTerms:
+    n = len(index.paragraphs)
+    unique = tuple(dict.fromkeys(terms))
+    weights = {t: idf(n, index.document_frequency(t)) for t in unique}
+    entities = question_entities(question)
+    entity_terms = tuple(t for ts in lexical.terms(entities) for t in ts) if entities else ()
+    return QuestionTerms(unique, weights, sum(weights.values()), tuple(entities), entity_terms,
+                         expected_answer_type(question))
+
+
+def _words(text: str) -> set[str]:
+    return {w.lower().rstrip(".,") for w in _WORD.findall(text)}
+
+
+def entities_missing(q: QuestionTerms, text: str) -> float:
+    """Share of the question's proper nouns and numbers that `text` does not contain (0 when it has none)."""
+    if not q.entities:
+        return 0.0
+    words = _words(text)
+    return sum(e not in words for e in q.entities) / len(q.entities)
+
+
+def signature_like(text: str) -> float:
+    """A signature or closing block: short name/title fragments joined with " / ", or mostly capitalised words."""
+    if text.count(" / ") >= 2:
+        return 1.0
+    words = text.split()
+    caps = sum(w[:1].isupper() for w in words)
+    return 1.0 if words and caps / len(words) > 0.6 and len(words) < 40 else 0.0
+
+
+def paragraph_terms(index: LoadedIndex, position: int) -> frozenset[str]:
+    """All stemmed terms of a paragraph (its sentences with their title/section context)."""
+    out: set[str] = set()
+    for s in index.sentence_terms(position):
+        out |= s
+    return frozenset(out)
+
+
+def lexical_mass_all(index: LoadedIndex, q: QuestionTerms) -> np.ndarray:
+    """Share of the question's idf mass each paragraph matches, for every paragraph, from the BM25 postings.
+    An absolute signal: a paragraph that matches one common word of the question scores low even when it is
+    the best lexical match (BM25 divided by the best BM25 would give it the whole lexical weight)."""
+    n = len(index.paragraphs)
+    out = np.zeros(n, dtype=np.float32)
+    if not q.total:
+        return out
+    bm25 = index.bm25
+    indptr, indices = bm25.scores["indptr"], bm25.scores["indices"]
+    for t in q.terms:
+        tid = bm25.vocab_dict.get(t)
+        if tid is not None:
+            out[indices[indptr[tid]:indptr[tid + 1]]] += q.idf[t] / q.total
+    return out
+
+
+def _cos_stats(index: LoadedIndex, position: int, query: np.ndarray) -> tuple[float, float, float]:
+    """Best window cosine, best and second-best sentence cosine of one paragraph."""
+    w = index.paragraph_windows(position)
+    s = index.paragraph_sentences(position)
+    win = float((np.asarray(index.window_vectors[w.start:w.stop]) @ query).max()) if len(w) else 0.0
+    if len(s):
+        cos = np.sort(np.asarray(index.sentence_vectors[s.start:s.stop]) @ query)[::-1]
+        return win, float(cos[0]), float(cos[1]) if len(cos) > 1 else float(cos[0])
+    return win, win, win
+
+
+def paragraph_features(index: LoadedIndex, q: QuestionTerms, query: np.ndarray, candidates: list[int],
+                       dense: dict[int, float], bm25: np.ndarray, lexical_mass: np.ndarray) -> np.ndarray:
+    """One row of PARAGRAPH_FEATURES per candidate paragraph position."""
+    dense_order = {p: r for r, p in enumerate(sorted(candidates, key=lambda p: -dense.get(p, 0.0)))}
+    lex_order = {p: r for r, p in enumerate(sorted(candidates, key=lambda p: -float(bm25[p])))}
+    max_bm25 = q.total * (1.2 + 1)  # BM25's ceiling for this question (k1 = 1.2): a per-question absolute scale
+    rows = np.zeros((len(candidates), len(PARAGRAPH_FEATURES)), dtype=np.float32)
+    for i, p in enumerate(candidates):
+        para = index.paragraphs[p]
+        win, s1, s2 = _cos_stats(index, p, query)
+        title_terms = set(_context_terms(para.title))
+        section_terms = set(_context_terms(para.section))
+        rows[i] = (dense.get(p, max(win, s1)), win, s1, s2, lexical_mass[p],
+                   float(bm25[p]) / max_bm25 if max_bm25 else 0.0,
+                   q.mass(title_terms), q.mass(section_terms),
+                   entities_missing(q, f"{para.title} {para.section} {para.text}"),
+                   math.log1p(dense_order[p]), math.log1p(lex_order[p]) if bm25[p] > 0 else math.log1p(100))
+    return rows
+
+
+_CONTEXT_CACHE: dict[str, tuple[str, ...]] = {}
+
+
+def _context_terms(text: str) -> tuple[str, ...]:
+    if not text:
+        return ()
+    cached = _CONTEXT_CACHE.get(text)
+    if cached is None:
+        cached = tuple(lexical.terms([text])[0])
+        if len(_CONTEXT_CACHE) > 100_000:
+            _CONTEXT_CACHE.clear()
+        _CONTEXT_CACHE[text] = cached
+    return cached
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One candidate answer sentence: where it is, and its feature row (SENTENCE_FEATURES)."""
+
+    hit_rank: int
+    position: int  # paragraph position in the index
+    start: int
+    end: int
+    cosine: float
+    coverage: float
+
+
+def sentence_features(index: LoadedIndex, q: QuestionTerms, query: np.ndarray, positions: list[int],
+                      passage_probs: list[float]) -> tuple[list[Candidate], np.ndarray]:
+    """Every sentence of the given passages (best first) with one row of SENTENCE_FEATURES each."""
+    cands, rows = [], []
+    best_cos = -1.0
+    per_passage = []
+    for rank, p in enumerate(positions):
+        s = index.paragraph_sentences(p)
+        cos = np.asarray(index.sentence_vectors[s.start:s.stop]) @ query
+        per_passage.append(cos)
+        if len(cos):
+            best_cos = max(best_cos, float(cos.max()))
+    top = max(q.idf, key=q.idf.get) if q.idf else None
+    for rank, (p, cos) in enumerate(zip(positions, per_passage)):
+        para = index.paragraphs[p]
+        s = index.paragraph_sentences(p)
+        win = index.paragraph_windows(p)
+        passage_cos = float((np.asarray(index.window_vectors[win.start:win.stop]) @ query).max()) if len(win) else 0.0
+        terms = index.sentence_terms(p)
+        all_terms = paragraph_terms(index, p)
+        passage_cov = q.mass(all_terms)
+        missing_passage = entities_missing(q, f"{para.title} {para.section} {para.text}")
+        unknown = sum(q.idf[t] for t in q.terms if t not in all_terms and index.document_frequency(t) == 0)
+        unknown = unknown / q.total if q.total else 0.0
+        sig = signature_like(para.text)
+        for j, row in enumerate(s):
+            start, end = index.sentence_spans[row]
+            text = para.text[start:end]
+            present = terms[j]
+            coverage = q.mass(present)
+            stated = bool(q.wanted) and states(q.wanted, text)
+            novelty = len(present - set(q.terms)) / max(len(present), 1)
+            rows.append((float(cos[j]), best_cos - float(cos[j]), passage_cos, passage_probs[rank], math.log1p(rank),
+                         coverage, passage_cov, 1.0 if top and top in present else 0.0,
+                         1.0 - entities_missing(q, text), missing_passage, unknown, 1.0 if q.wanted else 0.0,
+                         1.0 if stated else 0.0, 1.0 if q.wanted and not stated else 0.0, novelty,
+                         math.log1p(len(text.split())), math.log1p(j), 1.0 if j == 0 else 0.0, sig,
+                         math.log1p(len(q.terms))))
+            cands.append(Candidate(rank, p, start, end, float(cos[j]), coverage))
+    return cands, np.asarray(rows, dtype=np.float32).reshape(len(cands), len(SENTENCE_FEATURES))
+
+
+def answer_features(rows: np.ndarray, probs: np.ndarray, cands: list[Candidate]) -> np.ndarray:
+    """One row of ANSWER_FEATURES for the best candidate sentence (empty when there is none)."""
+    if not len(probs):
+        return np.zeros((0, len(ANSWER_FEATURES)), dtype=np.float32)
+    order = np.argsort(-probs, kind="stable")
+    best = int(order[0])
+    second = float(probs[order[1]]) if len(order) > 1 else 0.0
+    other = [float(probs[i]) for i in order[1:] if cands[i].position != cands[best].position]
+    supported = len({cands[i].position for i in order if probs[i] >= 0.5 * probs[best]})
+    extra = (float(probs[best]), float(probs[best]) - second, float(probs[best]) - (other[0] if other else 0.0),
+             math.log1p(supported))
+    return np.concatenate([rows[best], np.asarray(extra, dtype=np.float32)]).reshape(1, -1)
