@@ -13,7 +13,12 @@ _NUMBER_WORD = (r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twe
                 r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|"
                 r"percent|per cent)\b")
 
+_ORDINAL_WORD = (r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
+                 r"thirteenth|fourteenth|fifteenth|twentieth|hundredth|inaugural|last|final")
+
 _ASKS = [  # (type, question pattern), first match wins
+    ("ordinal", re.compile(r"\b(which|what) (round|edition|session|iteration|anniversary|place|rank|position)\b|"
+                           r"\bhow many times\b|\bin what order\b", re.I)),
     ("day", re.compile(r"\b(what|which|exact)\s+(date|day)\b|\bwhen exactly\b|\bexact(ly)? when\b", re.I)),
     ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (number|percentage|"
                           r"amount|share|proportion|size|budget|cost|price)\b|\b(tariff|interest) rates?\b|"
@@ -24,6 +29,7 @@ _ASKS = [  # (type, question pattern), first match wins
 ]
 
 _HAS = {
+    "ordinal": re.compile(rf"\b({_ORDINAL_WORD})\b|\b\d+(st|nd|rd|th)\b", re.I),
     "day": re.compile(rf"\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|"
                       r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b", re.I),
     "time": re.compile(rf"\b{_MONTH}\b|\b(1[0-9]|20)\d\d(s)?\b|\b(spring|summer|autumn|fall|winter)\b|"
@@ -37,13 +43,13 @@ _HAS = {
                          + _NUMBER_WORD, re.I),
 }
 
-DESCRIBE = {"day": "a specific date", "time": "a date or time", "number": "a number or amount", "place": "a place"}
+DESCRIBE = {"ordinal": "a rank or an ordinal (first, tenth)", "day": "a specific date", "time": "a date or time", "number": "a number or amount", "place": "a place"}
 # Kinds that only reorder candidate sentences: place names are too varied to refuse an answer for lacking one.
 PREFERRED_ONLY = {"place"}
 
 
 def expected_answer_type(question: str) -> str | None:
-    """'day', 'time', 'number' or 'place' when the question asks for one, else None."""
+    """'ordinal', 'day', 'time', 'number' or 'place' when the question asks for one, else None."""
     for kind, pattern in _ASKS:
         if pattern.search(question):
             return kind

@@ -21,13 +21,17 @@ from retriever.answer_type import expected_answer_type, states
 # A question word that is capitalised only because it starts a sentence is not a proper noun.
 _WORD = re.compile(r"[A-Za-z][\w'’-]*|\d[\d.,]*")
 _NUMBER = re.compile(r"^\d")
+# Negation in the question that the sentence lacks: SQuAD 2.0's unanswerable questions are often a true
+# sentence of the passage with "not" or "never" added. English function words, not a corpus word list.
+_NEGATION = re.compile(r"\b(not|never|no|none|neither|nor|without)\b|n't\b", re.I)
 
 PARAGRAPH_FEATURES = ("dense", "window_cos", "sentence_cos_1", "sentence_cos_2", "lexical_mass", "bm25_norm",
                       "title_mass", "section_mass", "entities_missing", "dense_rank", "lexical_rank")
 SENTENCE_FEATURES = ("cos", "cos_gap", "passage_cos", "passage_prob", "passage_rank", "coverage",
                      "passage_coverage", "top_term", "entities_in_sentence", "entities_missing_passage",
                      "unknown_mass", "asks_type", "states_type", "type_missing", "novelty", "length",
-                     "position", "first", "signature_like", "question_terms")
+                     "position", "first", "signature_like", "question_terms", "negation_mismatch",
+                     "top_term_in_passage")
 # The answer model judges the best sentence as a whole answer: its features, its probability and how far it
 # stands above the next sentence and the next passage. Its probability is the evidence abstention reads.
 ANSWER_FEATURES = SENTENCE_FEATURES + ("probability", "margin", "passage_margin", "supported_passages")
@@ -43,6 +47,7 @@ class QuestionTerms:
     entities: tuple[str, ...]  # lower-cased proper nouns and numbers of the question
     entity_terms: tuple[str, ...]  # their stems (for the document-frequency check)
     wanted: str | None  # kind of fact asked for (answer_type)
+    negated: bool = False  # the question contains a negation
 
     def mass(self, present: set[str] | frozenset[str]) -> float:
         """Share of the question's idf mass whose terms are in `present`."""
@@ -71,7 +76,7 @@ def analyse_question(index: LoadedIndex, question: str, terms: tuple[str, ...]) 
     entities = question_entities(question)
     entity_terms = tuple(t for ts in lexical.terms(entities) for t in ts) if entities else ()
     return QuestionTerms(unique, weights, sum(weights.values()), tuple(entities), entity_terms,
-                         expected_answer_type(question))
+                         expected_answer_type(question), bool(_NEGATION.search(question)))
 
 
 def _words(text: str) -> set[str]:
@@ -203,6 +208,7 @@ def sentence_features(index: LoadedIndex, q: QuestionTerms, query: np.ndarray, p
         unknown = sum(q.idf[t] for t in q.terms if t not in all_terms and index.document_frequency(t) == 0)
         unknown = unknown / q.total if q.total else 0.0
         sig = signature_like(para.text)
+        top_in_passage = 1.0 if top and top in all_terms else 0.0
         for j, row in enumerate(s):
             start, end = index.sentence_spans[row]
             text = para.text[start:end]
@@ -215,7 +221,8 @@ def sentence_features(index: LoadedIndex, q: QuestionTerms, query: np.ndarray, p
                          1.0 - entities_missing(q, text), missing_passage, unknown, 1.0 if q.wanted else 0.0,
                          1.0 if stated else 0.0, 1.0 if q.wanted and not stated else 0.0, novelty,
                          math.log1p(len(text.split())), math.log1p(j), 1.0 if j == 0 else 0.0, sig,
-                         math.log1p(len(q.terms))))
+                         math.log1p(len(q.terms)), 1.0 if q.negated and not _NEGATION.search(text) else 0.0,
+                         top_in_passage))
             cands.append(Candidate(rank, p, start, end, float(cos[j]), coverage))
     return cands, np.asarray(rows, dtype=np.float32).reshape(len(cands), len(SENTENCE_FEATURES))
 
