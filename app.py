@@ -35,6 +35,7 @@ def answer_to_json(answer) -> dict:
         "passages": [{**para(h.paragraph), "score": round(h.score, 4), "dense": round(h.dense, 4),
                       "lexical": round(h.lexical, 4)} for h in answer.hits],
         "evidence": round(answer.evidence, 4),
+        "model": answer.model,
         "timings_ms": answer.timings_ms,
     }
     if answer.notes:
@@ -63,12 +64,16 @@ def format_answer(answer) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def make_assistant(docs: str | None, index: str | None):
-    from index.embed import default_embedder
+def make_assistant(docs: str | None, index: str | None, model: str | None = None):
+    """The assistant for a documents folder and model (`model`, else $QA_MODEL, else the default; an unknown
+    name raises UnknownModelError). An --index the user names must have been built with that model."""
+    from index.embedders import make_embedder, resolve_model
     from retriever.assistant import Assistant
 
+    name = resolve_model(model)
     docs_dir = Path(docs) if docs else DEFAULT_DOCS
-    return Assistant(docs_dir, Path(index) if index else default_index_dir(docs_dir), default_embedder())
+    index_dir = Path(index) if index else default_index_dir(docs_dir, name)
+    return Assistant(docs_dir, index_dir, make_embedder(name), same_model_only=index is not None)
 
 
 def user_errors() -> tuple[type[Exception], ...]:
@@ -80,8 +85,12 @@ def user_errors() -> tuple[type[Exception], ...]:
 
 
 def cmd_ask(args) -> int:
-    assistant = make_assistant(args.docs, args.index)
     errors = user_errors()
+    try:
+        assistant = make_assistant(args.docs, args.index, args.model)
+    except errors as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if args.question == "-":
         return _ask_batch(assistant, args, errors)
     try:
@@ -124,20 +133,25 @@ def cmd_serve(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="app.py", description="Grounded answers with paragraph citations.")
+    from index.embedders import help_text
+
+    parser = argparse.ArgumentParser(prog="app.py", description="Grounded answers with paragraph citations.",
+                                     allow_abbrev=False)
     parser.add_argument("--docs", help="folder of .txt/.md documents (default: seeds/)")
-    parser.add_argument("--index", help="index folder (default: derived from --docs, inside .index/)")
+    parser.add_argument("--index", help="index folder (default: derived from --docs and --model, inside .index/)")
+    parser.add_argument("--model", help=help_text())
     parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7860, help="port to serve on (default 7860)")
     parser.add_argument("--auth", help="user:password required to use the UI (or set QA_AUTH)")
     sub = parser.add_subparsers(dest="command")
-    ask = sub.add_parser("ask", help="answer one question (or '-' for one per line on stdin)")
+    ask = sub.add_parser("ask", help="answer one question (or '-' for one per line on stdin)", allow_abbrev=False)
     ask.add_argument("question", help="the question, or '-' to read one question per line from stdin")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--k", type=int, default=settings.DEFAULT_K, help="passages to return (default 5)")
     ask.add_argument("--mode", choices=settings.MODES, default=settings.DEFAULT_MODE, help="retrieval mode")
     ask.add_argument("--docs", dest="ask_docs", help=argparse.SUPPRESS)
     ask.add_argument("--index", dest="ask_index", help=argparse.SUPPRESS)
+    ask.add_argument("--model", dest="ask_model", help=help_text())
     return parser
 
 
@@ -146,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     # --docs/--index may come before or after `ask`.
     args.docs = getattr(args, "ask_docs", None) or args.docs
     args.index = getattr(args, "ask_index", None) or args.index
+    args.model = getattr(args, "ask_model", None) or args.model
     if args.command == "ask":
         return cmd_ask(args)
     return cmd_serve(args)

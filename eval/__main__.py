@@ -13,10 +13,13 @@ from eval.runner import COLUMNS
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(prog="python -m eval", description=__doc__)
+    from index.embedders import help_text
+
+    p = argparse.ArgumentParser(prog="python -m eval", description=__doc__, allow_abbrev=False)
+    p.add_argument("--model", help=help_text())
     p.add_argument("--set", default=str(DEFAULT_SET), help="evaluation set (JSONL), default eval/questions.jsonl")
     p.add_argument("--docs", help="documents folder (default: seeds/)")
-    p.add_argument("--index", help="index folder (default: derived from --docs)")
+    p.add_argument("--index", help="index folder (default: derived from --docs and --model)")
     p.add_argument("--modes", default="hybrid,dense,lexical", help="comma-separated retrieval modes")
     p.add_argument("--k", type=int, default=5, help="cut-off for Recall@k (default 5)")
     p.add_argument("--limit", type=int, help="evaluate a deterministic sample of this many questions")
@@ -83,7 +86,7 @@ def main(argv=None) -> int:
     try:
         modes = [check_mode(m.strip()) for m in args.modes.split(",") if m.strip()]
         questions = sample(load_set(Path(args.set)), args.limit)
-        assistant = app.make_assistant(args.docs, args.index)
+        assistant = app.make_assistant(args.docs, args.index, args.model)
         index = assistant.index
     except app.user_errors() as e:
         print(f"error: {e}", file=sys.stderr)
@@ -96,7 +99,7 @@ def main(argv=None) -> int:
     reports = evaluate(assistant, questions, modes, args.k)
     seconds = time.perf_counter() - t0
     n_ans = sum(q.answerable for q in questions)
-    print(f"{len(questions)} questions ({n_ans} answerable, {len(questions) - n_ans} not), "
+    print(f"model {assistant.model}: {len(questions)} questions ({n_ans} answerable, {len(questions) - n_ans} not), "
           f"{len(index.paragraphs)} paragraphs, modes {', '.join(modes)}; {seconds:.1f} s")
     print(format_table(reports, args.k))
     print("\nHit@k for k=1..10: " + "; ".join(f"{r.mode} " + " ".join(f"{v:.2f}" for v in r.hit_curve)
@@ -106,7 +109,7 @@ def main(argv=None) -> int:
     print()
     print(format_failures(reports[0], args.show_failures))
     if args.json:
-        out = {"set": args.set, "questions": len(questions), "seconds": round(seconds, 2),
+        out = {"set": args.set, "model": assistant.model, "questions": len(questions), "seconds": round(seconds, 2),
                "modes": {r.mode: {"table": r.table, "hit_curve": r.hit_curve, "coverage": r.coverage,
                                   "results": r.results} for r in reports}}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,8 @@ from retriever import settings
 from retriever.assistant import Assistant, clean_question
 
 COVERAGE_THRESHOLDS = (0.40, 0.45, 0.50, 0.55, 0.60, 0.65, 0.70)
+# The coverage view's thresholds: the model's own threshold plus these many of its coverage steps.
+COVERAGE_STEPS = (-3, -2, -1, 0, 1, 2, 3)
 BATCH_EMBED_ABOVE = 300  # larger sets embed questions in batches; latency then uses the per-question average
 
 
@@ -34,13 +36,13 @@ def embed_questions(assistant: Assistant, questions: list[Question]) -> tuple[li
     texts = [clean_question(q.question)[0] for q in questions]
     if len(texts) > BATCH_EMBED_ABOVE:
         t0 = time.perf_counter()
-        vectors = assistant.embedder.encode(texts)
+        vectors = assistant.embedder.encode_queries(texts)
         each = (time.perf_counter() - t0) * 1000 / max(len(texts), 1)
         return list(vectors), [each] * len(texts)
     vectors, times = [], []
     for text in texts:
         t0 = time.perf_counter()
-        vectors.append(assistant.embedder.encode([text])[0])
+        vectors.append(assistant.embedder.encode_queries([text])[0])
         times.append((time.perf_counter() - t0) * 1000)
     return vectors, times
 
@@ -66,14 +68,17 @@ def run_mode(assistant: Assistant, questions: list[Question], vectors, embed_ms:
         # outcome as the pipeline, plus the would-be answer for the coverage view.
         ans = assistant.answer_for_vector(text, vec, k=10, mode=mode, abstain_below=-1.0)
         latency = (time.perf_counter() - t0) * 1000 + e_ms
-        results.append(score_question(q, ans, latency, k))
-    return ModeReport(mode, summarise(results, k), results, hit_curve(results), coverage(results))
+        results.append(score_question(q, ans, latency, k, assistant.tuned.abstain_below))
+    tuned = assistant.tuned
+    thresholds = [round(tuned.abstain_below + tuned.coverage_step * d, 4) for d in COVERAGE_STEPS]
+    return ModeReport(mode, summarise(results, k), results, hit_curve(results), coverage(results, thresholds))
 
 
-def score_question(q: Question, ans, latency_ms: float, k: int) -> dict:
+def score_question(q: Question, ans, latency_ms: float, k: int,
+                   abstain_below: float = settings.ABSTAIN_BELOW) -> dict:
     retrieved = [(h.paragraph.doc, h.paragraph.label) for h in ans.hits]
     cited = [(c.paragraph.doc, c.paragraph.label) for c in ans.citations]
-    answered = ans.evidence >= settings.ABSTAIN_BELOW
+    answered = ans.evidence >= abstain_below
     gold = list(q.gold)
     r = {"id": q.id, "question": q.question, "answerable": q.answerable, "gold": [list(g) for g in gold],
          "retrieved": [list(x) for x in retrieved], "cited": [list(c) for c in cited] if answered else [],

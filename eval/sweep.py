@@ -10,7 +10,10 @@ from eval import metrics
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m eval.sweep", description=__doc__)
+    from index.embedders import help_text
+
+    p = argparse.ArgumentParser(prog="python -m eval.sweep", description=__doc__, allow_abbrev=False)
+    p.add_argument("--model", help=help_text())
     p.add_argument("--set", help="evaluation set (default eval/questions.jsonl)")
     p.add_argument("--docs")
     p.add_argument("--index")
@@ -22,7 +25,7 @@ def main(argv=None) -> int:
     from eval.runner import embed_questions
     from retriever.search import Retriever
 
-    assistant = app.make_assistant(args.docs, args.index)
+    assistant = app.make_assistant(args.docs, args.index, args.model)
     questions = [q for q in sample(load_set(args.set or DEFAULT_SET), args.limit) if q.answerable]
     vectors, _ = embed_questions(assistant, questions)
     variants = [("dense", "weighted", 1.0), ("lexical", "weighted", 0.0), ("hybrid", "rrf", 0.5)]

@@ -39,6 +39,7 @@ class Answer:
     evidence: float  # best sentence score's cosine part; compared with settings.ABSTAIN_BELOW
     timings_ms: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    model: str = ""  # short name of the embedding model that answered (set by the Assistant)
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,10 @@ def term_weights(index: LoadedIndex, terms: list[str]) -> dict[str, float]:
 
 
 def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, terms: list[str],
-                    n_passages: int = settings.ANSWER_PASSAGES) -> list[ScoredSentence]:
-    """Score every sentence of the top passages against the question, best first."""
+                    n_passages: int = settings.ANSWER_PASSAGES,
+                    tuned: settings.ModelSettings = settings.MODEL_SETTINGS["minilm"]) -> list[ScoredSentence]:
+    """Score every sentence of the top passages against the question, best first (weights: `tuned`, the
+    embedding model's settings)."""
     weights = term_weights(index, terms)
     total = sum(weights.values())
     top_score = max((h.score for h in hits), default=0.0) or 1.0
@@ -84,15 +87,15 @@ def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarra
             present = tokens[j]
             overlap = sum(w for t, w in weights.items() if t in present) / total if total else 0.0
             s, e = index.sentence_spans[row]
-            score = (float(cos[j]) + settings.SENTENCE_LEXICAL_WEIGHT * overlap
-                     + settings.SENTENCE_PASSAGE_WEIGHT * hit.score / top_score)
+            score = (float(cos[j]) + tuned.sentence_lexical_weight * overlap
+                     + tuned.sentence_passage_weight * hit.score / top_score)
             out.append(ScoredSentence(rank, hit.paragraph, s, e, score, float(cos[j]), overlap))
     out.sort(key=lambda x: (-x.score, x.hit_rank, x.start))
     return out
 
 
 def evidence_of(sentences: list[ScoredSentence], index: LoadedIndex, hits: list[Hit],
-                query_vector: np.ndarray) -> float:
+                query_vector: np.ndarray, tuned: settings.ModelSettings = settings.MODEL_SETTINGS["minilm"]) -> float:
     """How strongly the best answer material matches the question: the cosine of the best sentence (or of its
     paragraph's best window, if higher) plus EVIDENCE_LEXICAL_WEIGHT times the share of the question's terms it
     contains. Unlike the fused score it is comparable across questions, so one threshold can decide abstention."""
@@ -101,10 +104,11 @@ def evidence_of(sentences: list[ScoredSentence], index: LoadedIndex, hits: list[
     best = sentences[0]
     windows = index.paragraph_windows(hits[best.hit_rank].position)
     passage = float((index.window_vectors[windows.start:windows.stop] @ query_vector).max()) if len(windows) else 0.0
-    return max(best.cosine, passage) + settings.EVIDENCE_LEXICAL_WEIGHT * best.overlap
+    return max(best.cosine, passage) + tuned.evidence_lexical_weight * best.overlap
 
 
-def choose_sentences(question: str, sentences: list[ScoredSentence]) -> list[ScoredSentence]:
+def choose_sentences(question: str, sentences: list[ScoredSentence],
+                     tuned: settings.ModelSettings = settings.MODEL_SETTINGS["minilm"]) -> list[ScoredSentence]:
     """The best sentence, plus up to two more that score nearly as well; for questions about several
     documents, the best sentence of each other document with enough evidence comes first."""
     if not sentences:
@@ -113,23 +117,24 @@ def choose_sentences(question: str, sentences: list[ScoredSentence]) -> list[Sco
     chosen = [best]
     if _CROSS_DOC.search(question):
         for s in sentences[1:]:
-            if s.paragraph.doc not in {c.paragraph.doc for c in chosen} and s.score >= settings.CROSS_DOC_RATIO * best.score:
+            if s.paragraph.doc not in {c.paragraph.doc for c in chosen} and s.score >= tuned.cross_doc_ratio * best.score:
                 chosen.append(s)
     for s in sentences[1:]:
         if len(chosen) >= settings.MAX_ANSWER_SENTENCES:
             break
-        if s not in chosen and s.score >= settings.FOLLOW_UP_RATIO * best.score:
+        if s not in chosen and s.score >= tuned.follow_up_ratio * best.score:
             chosen.append(s)
     return chosen[:settings.MAX_ANSWER_SENTENCES]
 
 
 def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], index: LoadedIndex,
-                   abstain_below: float | None = None) -> Answer:
+                   abstain_below: float | None = None,
+                   tuned: settings.ModelSettings = settings.MODEL_SETTINGS["minilm"]) -> Answer:
     """Pick answer sentences from the hits, or abstain when the evidence is below `abstain_below`
-    (default settings.ABSTAIN_BELOW; the evaluation passes -1 to see every would-be answer)."""
-    threshold = settings.ABSTAIN_BELOW if abstain_below is None else abstain_below
+    (default: the model's `tuned.abstain_below`; the evaluation passes -1 to see every would-be answer)."""
+    threshold = tuned.abstain_below if abstain_below is None else abstain_below
     terms = query_terms(question)
-    sentences = score_sentences(index, hits, query_vector, terms)
+    sentences = score_sentences(index, hits, query_vector, terms, tuned=tuned)
     notes = []
     wanted = expected_answer_type(question)
     if wanted:
@@ -141,10 +146,10 @@ def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], ind
                 notes.append(f"The question asks for {DESCRIBE[wanted]}, and none of the closest passages "
                              "states one.")
             sentences = typed
-    evidence = evidence_of(sentences, index, hits, query_vector)
+    evidence = evidence_of(sentences, index, hits, query_vector, tuned)
     if not sentences or evidence < threshold:
         return Answer(question, NOT_COVERED, False, [], hits, evidence, notes=notes)
-    chosen = choose_sentences(question, sentences)
+    chosen = choose_sentences(question, sentences, tuned)
     citations: list[Citation] = []
     parts = []
     for s in chosen:

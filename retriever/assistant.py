@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
-from index.embed import Embedder
+from index.embedders.base import Embedder
 from index.store import LoadedIndex, open_index
 from retriever import settings
 from retriever.answer import Answer, compose_answer
@@ -39,21 +39,34 @@ def clean_question(question: str) -> tuple[str, list[str]]:
 
 class Assistant:
     """Answers questions about one documents folder. The index opens on first use (rebuilt if stale);
-    the model loads on first use too. Safe to share between threads: all state is read-only after loading."""
+    the model loads on first use too. Safe to share between threads: all state is read-only after loading.
+
+    `tuned` holds the embedding model's own numbers (default: settings.for_model(embedder.name)).
+    `same_model_only`: the user named the index folder, so one built with another model is refused, not rebuilt.
+    """
 
     def __init__(self, docs_dir: Path, index_dir: Path, embedder: Embedder,
-                 notice: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr)):
+                 notice: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
+                 tuned: settings.ModelSettings | None = None, same_model_only: bool = False):
         self.docs_dir, self.index_dir, self.embedder, self.notice = Path(docs_dir), Path(index_dir), embedder, notice
+        self.tuned = tuned or settings.for_model(embedder.name)
+        self.same_model_only = same_model_only
         self._lock = threading.Lock()
+
+    @property
+    def model(self) -> str:
+        """The embedding model's short name ("minilm", "e5-small")."""
+        return self.embedder.name
 
     @cached_property
     def index(self) -> LoadedIndex:
         with self._lock:
-            return open_index(self.docs_dir, self.index_dir, self.embedder, notice=self.notice)
+            return open_index(self.docs_dir, self.index_dir, self.embedder, notice=self.notice,
+                              same_model_only=self.same_model_only)
 
     @cached_property
     def retriever(self) -> Retriever:
-        return Retriever(self.index)
+        return Retriever(self.index, dense_weight=self.tuned.dense_weight)
 
     def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
         """Answer one question: clean it, embed it, search, compose; timings in ms."""
@@ -61,10 +74,11 @@ class Assistant:
         question, notes = clean_question(question)
         self.retriever  # load the index before timing the embedding
         t1 = time.perf_counter()
-        query_vector = self.embedder.encode([question])[0]
+        query_vector = self.embedder.encode_queries([question])[0]
         t2 = time.perf_counter()
         answer = self.answer_for_vector(question, query_vector, k, mode)
         answer.notes = notes + answer.notes
+        answer.model = self.model
         answer.timings_ms = {"embed": _ms(t2 - t1), **answer.timings_ms, "total": _ms(time.perf_counter() - t0)}
         return answer
 
@@ -76,8 +90,9 @@ class Assistant:
         t0 = time.perf_counter()
         hits = self.retriever.search(question, query_vector, k=max(k, settings.ANSWER_PASSAGES), mode=mode)
         t1 = time.perf_counter()
-        answer = compose_answer(question, query_vector, hits, self.index, abstain_below)
+        answer = compose_answer(question, query_vector, hits, self.index, abstain_below, self.tuned)
         answer.hits = answer.hits[:k]
+        answer.model = self.model
         answer.timings_ms = {"search": _ms(t1 - t0), "answer": _ms(time.perf_counter() - t1)}
         return answer
 

@@ -28,7 +28,7 @@ def assistant(tmp_path):
     docs.mkdir()
     for name, text in DOCS.items():
         (docs / name).write_text(text)
-    return Assistant(docs, tmp_path / "idx", FakeEmbedder(), notice=lambda m: None)
+    return Assistant(docs, tmp_path / "idx", FakeEmbedder(), notice=lambda m: None, tuned=settings.for_model("minilm"))
 
 
 def assert_grounded(answer):

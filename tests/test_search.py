@@ -14,7 +14,7 @@ def tiny_index(tiny_docs, tmp_path, fake_embedder):
 
 
 def search(index, embedder, question, **kw):
-    return Retriever(index).search(question, embedder.encode([question])[0], **kw)
+    return Retriever(index).search(question, embedder.encode_queries([question])[0], **kw)
 
 
 @pytest.mark.parametrize("question,expected", [
@@ -90,7 +90,7 @@ def test_index_type_is_recorded_and_large_corpora_get_hnsw(tiny_docs, tmp_path, 
     assert manifest["faiss_index"] == "HNSW32"
     index = load_index(tmp_path / "idx")
     assert index.faiss_index.hnsw.efSearch == 128
-    hits = Retriever(index).search("harbour dredged", fake_embedder.encode(["harbour dredged"])[0])
+    hits = Retriever(index).search("harbour dredged", fake_embedder.encode_queries(["harbour dredged"])[0])
     assert hits[0].paragraph.label == "2"
 
 
@@ -160,7 +160,7 @@ def test_exact_dense_score_is_the_best_window_or_sentence_of_each_paragraph(tmp_
     emb = FakeEmbedder(window_words=20, stride_words=15)
     build_index(docs, tmp_path / "idx", emb)
     index = load_index(tmp_path / "idx")
-    query = emb.encode(["harbour dredgers"])[0]
+    query = emb.encode_queries(["harbour dredgers"])[0]
     positions = [2, 0, 1]
     got = exact_dense_scores(index, query, positions)
     assert list(got) == positions and len(index.paragraph_windows(0)) > 1
