@@ -23,9 +23,23 @@ def parse_args(argv):
     p.add_argument("--modes", default="hybrid,dense,lexical", help="comma-separated retrieval modes")
     p.add_argument("--k", type=int, default=5, help="cut-off for Recall@k (default 5)")
     p.add_argument("--limit", type=int, help="evaluate a deterministic sample of this many questions")
+    p.add_argument("--split", choices=SPLITS, default="all",
+                   help="dev: questions at even positions of the set, test: odd positions (choose settings on dev, "
+                        "report on test); default all")
     p.add_argument("--json", help="write the tables and per-question results to this file")
     p.add_argument("--show-failures", type=int, default=30, help="failing questions to list (default 30)")
     return p.parse_args(argv)
+
+
+SPLITS = ("all", "dev", "test")
+
+
+def split(questions, which: str = "all"):
+    """The DEV (even positions) or TEST (odd positions) half of a set, so settings chosen on one half are
+    reported on the other; "all" keeps every question."""
+    if which == "all":
+        return questions
+    return questions[0 if which == "dev" else 1::2]
 
 
 def sample(questions, limit):
@@ -85,7 +99,7 @@ def main(argv=None) -> int:
 
     try:
         modes = [check_mode(m.strip()) for m in args.modes.split(",") if m.strip()]
-        questions = sample(load_set(Path(args.set)), args.limit)
+        questions = sample(split(load_set(Path(args.set)), args.split), args.limit)
         assistant = app.make_assistant(args.docs, args.index, args.model)
         index = assistant.index
     except app.user_errors() as e:
@@ -109,7 +123,7 @@ def main(argv=None) -> int:
     print()
     print(format_failures(reports[0], args.show_failures))
     if args.json:
-        out = {"set": args.set, "model": assistant.model, "questions": len(questions), "seconds": round(seconds, 2),
+        out = {"set": args.set, "split": args.split, "model": assistant.model, "questions": len(questions), "seconds": round(seconds, 2),
                "modes": {r.mode: {"table": r.table, "hit_curve": r.hit_curve, "coverage": r.coverage,
                                   "results": r.results} for r in reports}}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

@@ -18,18 +18,19 @@ def main(argv=None) -> int:
     p.add_argument("--docs")
     p.add_argument("--index")
     p.add_argument("--limit", type=int)
+    p.add_argument("--split", choices=("all", "dev", "test"), default="all", help="see python -m eval --help")
     args = p.parse_args(argv)
     import app
-    from eval.__main__ import sample
+    from eval.__main__ import sample, split
     from eval.dataset import DEFAULT_SET, load_set
     from eval.runner import embed_questions
     from retriever.search import Retriever
 
     assistant = app.make_assistant(args.docs, args.index, args.model)
-    questions = [q for q in sample(load_set(args.set or DEFAULT_SET), args.limit) if q.answerable]
+    questions = [q for q in sample(split(load_set(args.set or DEFAULT_SET), args.split), args.limit) if q.answerable]
     vectors, _ = embed_questions(assistant, questions)
     variants = [("dense", "weighted", 1.0), ("lexical", "weighted", 0.0), ("hybrid", "rrf", 0.5)]
-    variants += [("hybrid", "weighted", w / 10) for w in range(1, 10)]
+    variants += [("hybrid", "weighted", w / 20) for w in range(2, 20)] + [("hybrid", "weighted", w) for w in (0.97, 0.99)]
     print(f"{len(questions)} answerable questions")
     for mode, fusion, weight in variants:
         r = Retriever(assistant.index, fusion=fusion, dense_weight=weight)
@@ -40,7 +41,7 @@ def main(argv=None) -> int:
         h1 = metrics.mean(metrics.hit_at(rk, q.gold, 1) for rk, q in zip(ranks, questions))
         h5 = metrics.mean(metrics.hit_at(rk, q.gold, 5) for rk, q in zip(ranks, questions))
         mrr = metrics.mean(metrics.reciprocal_rank(rk, q.gold) for rk, q in zip(ranks, questions))
-        name = mode if mode != "hybrid" else ("rrf" if fusion == "rrf" else f"weighted dense={weight:.1f}")
+        name = mode if mode != "hybrid" else ("rrf" if fusion == "rrf" else f"weighted dense={weight:.2f}")
         print(f"  {name:22s} Hit@1 {h1:.3f}  Hit@5 {h5:.3f}  MRR@10 {mrr:.3f}")
     return 0
 

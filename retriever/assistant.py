@@ -37,6 +37,19 @@ def clean_question(question: str) -> tuple[str, list[str]]:
     return cleaned, notes
 
 
+OTHER_SCRIPT_NOTE = ("The question is mostly in a script other than Latin. Nothing is translated: passages are "
+                     "matched across languages by the embedding model alone (word matching finds little), and the "
+                     "answer quotes the documents as written.")
+
+
+def mostly_other_script(text: str) -> bool:
+    """Whether most letters of `text` are not Latin (Japanese, Arabic, Cyrillic...): then word matching against
+    English documents finds little, and the user is told that nothing is translated."""
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum("LATIN" in unicodedata.name(ch, "") for ch in letters)
+    return bool(letters) and latin < len(letters) / 2
+
+
 class Assistant:
     """Answers questions about one documents folder. The index opens on first use (rebuilt if stale);
     the model loads on first use too. Safe to share between threads: all state is read-only after loading.
@@ -72,6 +85,8 @@ class Assistant:
         """Answer one question: clean it, embed it, search, compose; timings in ms."""
         t0 = time.perf_counter()
         question, notes = clean_question(question)
+        if mostly_other_script(question):
+            notes.append(OTHER_SCRIPT_NOTE)
         self.retriever  # load the index before timing the embedding
         t1 = time.perf_counter()
         query_vector = self.embedder.encode_queries([question])[0]

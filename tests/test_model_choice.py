@@ -94,3 +94,12 @@ def test_text_is_cleaned_of_what_a_c_engine_mishandles():
     assert clean_for_engine("a\x00b") == "a b"
     assert clean_for_engine("x\ud800y\udfff") == "x\ufffdy\ufffd"
     assert clean_for_engine("日本語 \U0001F600 é") == "日本語 \U0001F600 é"
+
+
+def test_a_question_mostly_in_another_script_is_told_nothing_is_translated():
+    from retriever.assistant import mostly_other_script
+
+    assert mostly_other_script("経済安全保障に関する宣言はどこで署名されましたか？")
+    assert mostly_other_script("Где была подписана декларация?")
+    assert not mostly_other_script("Where was the GCAP (グローバル戦闘航空プログラム) declaration signed?")
+    assert not mostly_other_script("2026?")

@@ -82,7 +82,8 @@ _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 def clean_for_engine(text: str) -> str:
     """Text a C engine can read whole: NUL (which ends a C string, dropping the rest) becomes a space and lone
-    surrogates (which UTF-8 cannot encode) become U+FFFD. Every other character is kept."""
+    surrogates (which UTF-8 cannot encode, and tokenizers reject) become U+FFFD. Every other character is kept,
+    and the length is unchanged (one character for one), so offsets into the cleaned text index the original."""
     if "\x00" in text:
         text = text.replace("\x00", " ")
     return _LONE_SURROGATE.sub("\ufffd", text)
