@@ -7,7 +7,10 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: setup index run test test-fast eval bench screenshot clean
+# MODEL=minilm|e5-small picks the embedding model for index, run, eval and bench (else $QA_MODEL, else minilm).
+MODEL_ARG := $(if $(MODEL),--model $(MODEL))
+
+.PHONY: setup index run test test-fast fuzz-slow eval bench screenshot clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,10 +20,10 @@ $(STAMP): requirements.txt
 setup: $(STAMP)
 
 index: setup
-	$(PY) -m index build
+	$(PY) -m index build $(MODEL_ARG)
 
 run: index
-	$(PY) app.py --host $(HOST) --port $(PORT)
+	$(PY) app.py --host $(HOST) --port $(PORT) $(MODEL_ARG)
 
 test: setup
 	$(PY) -m pytest -q
@@ -28,11 +31,15 @@ test: setup
 test-fast: setup
 	$(PY) -m pytest -q -m "not integration and not browser"
 
+# The slow fuzz set (a 200 KB string and 2,000 generated strings per model); .ci/run calls it under `timeout 600`.
+fuzz-slow: setup
+	FUZZ_SLOW=1 $(PY) -m pytest -q tests/test_fuzz.py -k slow
+
 eval: setup
-	$(PY) -m eval
+	$(PY) -m eval $(MODEL_ARG)
 
 bench: setup
-	$(PY) -m eval.bench
+	$(PY) -m eval.bench $(MODEL_ARG)
 
 # Refresh the README's screenshot (docs/answer-checked.png) from the browser test.
 screenshot: setup

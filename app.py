@@ -18,8 +18,12 @@ from retriever.service import make_assistant, user_errors  # noqa: E402
 
 
 def cmd_ask(args) -> int:
-    assistant = make_assistant(args.docs, args.index)
     errors = user_errors()
+    try:
+        assistant = make_assistant(args.docs, args.index, args.model)
+    except errors as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     if args.question == "-":
         return _ask_batch(assistant, args, errors)
     try:
@@ -62,10 +66,13 @@ def cmd_serve(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from index.embedders import help_text
+
     parser = argparse.ArgumentParser(prog="app.py", description="Grounded answers with paragraph citations.",
                                      allow_abbrev=False)
     parser.add_argument("--docs", help="folder of .txt/.md documents (default: seeds/)")
-    parser.add_argument("--index", help="index folder (default: derived from --docs, inside .index/)")
+    parser.add_argument("--index", help="index folder (default: derived from --docs and --model, inside .index/)")
+    parser.add_argument("--model", help=help_text())
     parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7860, help="port to serve on (default 7860)")
     parser.add_argument("--auth", help="user:password required to use the UI (or set QA_AUTH)")
@@ -77,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--mode", choices=settings.MODES, default=settings.DEFAULT_MODE, help="retrieval mode")
     ask.add_argument("--docs", dest="ask_docs", help=argparse.SUPPRESS)
     ask.add_argument("--index", dest="ask_index", help=argparse.SUPPRESS)
+    ask.add_argument("--model", dest="ask_model", help=help_text())
     return parser
 
 
@@ -85,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     # --docs/--index may come before or after `ask`.
     args.docs = getattr(args, "ask_docs", None) or args.docs
     args.index = getattr(args, "ask_index", None) or args.index
+    args.model = getattr(args, "ask_model", None) or args.model
     if args.command == "ask":
         return cmd_ask(args)
     return cmd_serve(args)

@@ -13,10 +13,13 @@ from eval.runner import COLUMNS
 
 
 def parse_args(argv):
+    from index.embedders import help_text
+
     p = argparse.ArgumentParser(prog="python -m eval", description=__doc__, allow_abbrev=False)
+    p.add_argument("--model", help=help_text())
     p.add_argument("--set", default=str(DEFAULT_SET), help="evaluation set (JSONL), default eval/questions.jsonl")
     p.add_argument("--docs", help="documents folder (default: seeds/)")
-    p.add_argument("--index", help="index folder (default: derived from --docs)")
+    p.add_argument("--index", help="index folder (default: derived from --docs and --model)")
     p.add_argument("--modes", default="hybrid,dense,lexical", help="comma-separated retrieval modes")
     p.add_argument("--k", type=int, default=5, help="cut-off for Recall@k (default 5)")
     p.add_argument("--split", default="all", choices=SPLITS,
@@ -91,7 +94,7 @@ def main(argv=None) -> int:
     try:
         modes = [check_mode(m.strip()) for m in args.modes.split(",") if m.strip()]
         questions = sample(select_split(load_set(Path(args.set)), args.split), args.limit)
-        assistant = service.make_assistant(args.docs, args.index)
+        assistant = service.make_assistant(args.docs, args.index, args.model)
         index = assistant.index
     except service.user_errors() as e:
         print(f"error: {e}", file=sys.stderr)
@@ -104,7 +107,7 @@ def main(argv=None) -> int:
     reports = evaluate(assistant, questions, modes, args.k)
     seconds = time.perf_counter() - t0
     n_ans = sum(q.answerable for q in questions)
-    print(f"{len(questions)} questions ({n_ans} answerable, {len(questions) - n_ans} not), "
+    print(f"model {assistant.model}: {len(questions)} questions ({n_ans} answerable, {len(questions) - n_ans} not), "
           f"{len(index.paragraphs)} paragraphs, modes {', '.join(modes)}; {seconds:.1f} s")
     if args.squad_folds:
         from eval.folds import FoldsMissingError, evaluate_folds
@@ -128,7 +131,7 @@ def main(argv=None) -> int:
     print()
     print(format_failures(reports[0], args.show_failures))
     if args.json:
-        out = {"set": args.set, "questions": len(questions), "seconds": round(seconds, 2),
+        out = {"set": args.set, "split": args.split, "model": assistant.model, "questions": len(questions), "seconds": round(seconds, 2),
                "modes": {r.mode: {"table": r.table, "hit_curve": r.hit_curve, "coverage": r.coverage,
                                   "results": r.results} for r in reports}}
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)

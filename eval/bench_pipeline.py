@@ -35,10 +35,14 @@ class RandomEmbedder:
     name = "bench/random"
     dim = 384
     weights_sha256 = "1" * 64
+    recipe = "random unit vectors"
+    threads = 1
 
-    def encode(self, texts, batch_size: int = 64) -> np.ndarray:
+    def encode_passages(self, texts) -> np.ndarray:
         v = np.random.default_rng(len(texts)).standard_normal((len(texts), self.dim)).astype(np.float32)
         return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    encode_queries = encode_passages
 
     def windows(self, text: str) -> list[str]:
         return [text] if len(text) < 1200 else [text[i:i + 1200] for i in range(0, len(text), 900)]
@@ -85,12 +89,14 @@ def worker_answer(docs: Path, index_dir: Path) -> dict:
     from eval.dataset import load_set
     from index.store import load_index
     from retriever.assistant import Assistant
+    from retriever.scorer import load_scorer, scorer_path
 
     t0 = time.perf_counter()
     loaded = load_index(index_dir)
     load_s = time.perf_counter() - t0
     after_load = memory_mb()
-    assistant = Assistant(docs, index_dir, RandomEmbedder())
+    # The stand-in model answers with MiniLM's fitted scorer: the cost of scoring does not depend on the weights.
+    assistant = Assistant(docs, index_dir, RandomEmbedder(), scorer=load_scorer(scorer_path("minilm")))
     assistant.__dict__["index"] = loaded  # already loaded above (Assistant.index is a cached property)
     questions = [q.question for q in load_set(SQUAD_OUT / "questions.jsonl")[:201]]
     assistant.ask(questions[0])
@@ -111,7 +117,7 @@ def main(argv=None) -> int:
         fn = {"build": worker_build, "answer": worker_answer}[argv[1]]
         print(json.dumps(fn(Path(argv[2]), Path(argv[3]))))
         return 0
-    p = argparse.ArgumentParser(prog="python -m eval.bench_pipeline", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m eval.bench_pipeline", description=__doc__, allow_abbrev=False)
     p.add_argument("--paragraphs", type=int, default=200_000, help="paragraphs in the synthetic folder")
     p.add_argument("--json", help="write the figures to this file")
     args = p.parse_args(argv)

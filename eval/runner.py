@@ -33,13 +33,13 @@ def embed_questions(assistant: Assistant, questions: list[Question]) -> tuple[li
     texts = [clean_question(q.question)[0] for q in questions]
     if len(texts) > BATCH_EMBED_ABOVE:
         t0 = time.perf_counter()
-        vectors = assistant.embedder.encode(texts)
+        vectors = assistant.embedder.encode_queries(texts)
         each = (time.perf_counter() - t0) * 1000 / max(len(texts), 1)
         return list(vectors), [each] * len(texts)
     vectors, times = [], []
     for text in texts:
         t0 = time.perf_counter()
-        vectors.append(assistant.embedder.encode([text])[0])
+        vectors.append(assistant.embedder.encode_queries([text])[0])
         times.append((time.perf_counter() - t0) * 1000)
     return vectors, times
 

@@ -56,7 +56,7 @@ def convert(squad: dict, out_dir: Path) -> tuple[int, int, int]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m eval.squad", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m eval.squad", description=__doc__, allow_abbrev=False)
     p.add_argument("path", help="SQuAD JSON file (v1.1 or v2.0)")
     p.add_argument("--out", required=True, help="output folder: docs/ and questions.jsonl are written here")
     args = p.parse_args(argv)

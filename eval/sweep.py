@@ -7,26 +7,32 @@ import argparse
 import sys
 
 from eval import metrics
+from eval.dataset import SPLITS
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m eval.sweep", description=__doc__)
+    from index.embedders import help_text
+
+    p = argparse.ArgumentParser(prog="python -m eval.sweep", description=__doc__, allow_abbrev=False)
+    p.add_argument("--model", help=help_text())
     p.add_argument("--set", help="evaluation set (default eval/questions.jsonl)")
     p.add_argument("--docs")
     p.add_argument("--index")
     p.add_argument("--limit", type=int)
+    p.add_argument("--split", choices=SPLITS, default="all", help="part of the seeds set (see python -m eval --help)")
     args = p.parse_args(argv)
     from index.offline import set_offline_environment
     from retriever import service
 
     set_offline_environment()
     from eval.__main__ import sample
-    from eval.dataset import DEFAULT_SET, load_set
+    from eval.dataset import DEFAULT_SET, load_set, select_split
     from eval.runner import embed_questions
     from retriever.search import Retriever
 
-    assistant = service.make_assistant(args.docs, args.index)
-    questions = [q for q in sample(load_set(args.set or DEFAULT_SET), args.limit) if q.answerable]
+    assistant = service.make_assistant(args.docs, args.index, args.model)
+    questions = [q for q in sample(select_split(load_set(args.set or DEFAULT_SET), args.split), args.limit)
+                 if q.answerable]
     vectors, _ = embed_questions(assistant, questions)
     variants = [("dense", "weighted", 1.0), ("lexical", "weighted", 0.0), ("hybrid", "rrf", 0.5)]
     variants += [("hybrid", "weighted", w / 10) for w in range(1, 10)] + [("hybrid", "learned", 0.5)]

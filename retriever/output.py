@@ -17,6 +17,7 @@ def answer_to_json(answer) -> dict:
         "passages": [{**_paragraph(h.paragraph), "score": round(h.score, 4), "dense": round(h.dense, 4),
                       "lexical": round(h.lexical, 4)} for h in answer.hits],
         "evidence": round(answer.evidence, 4),
+        "model": answer.model,
         "timings_ms": answer.timings_ms,
     }
     if answer.notes:

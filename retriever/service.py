@@ -7,13 +7,17 @@ from pathlib import Path
 from index.paths import DEFAULT_DOCS, default_index_dir
 
 
-def make_assistant(docs: str | None, index: str | None):
-    """The assistant over `docs` (default seeds/) with its index at `index` (default derived from docs)."""
-    from index.embed import default_embedder
+def make_assistant(docs: str | None, index: str | None, model: str | None = None):
+    """The assistant for a documents folder (default seeds/) and model (`model`, else $QA_MODEL, else the
+    default; an unknown name raises UnknownModelError). An --index the user names must have been built with
+    that model; the default index folder is per folder and model."""
+    from index.embedders import make_embedder, resolve_model
     from retriever.assistant import Assistant
 
+    name = resolve_model(model)
     docs_dir = Path(docs) if docs else DEFAULT_DOCS
-    return Assistant(docs_dir, Path(index) if index else default_index_dir(docs_dir), default_embedder())
+    index_dir = Path(index) if index else default_index_dir(docs_dir, name)
+    return Assistant(docs_dir, index_dir, make_embedder(name), same_model_only=index is not None)
 
 
 def user_errors() -> tuple[type[Exception], ...]:

@@ -19,16 +19,19 @@ def axis(word: str) -> int:
 
 
 class FakeEmbedder:
-    name = "fake/word-hash"
+    """Queries and passages are embedded alike; `name` can be set to stand in for a model name."""
+
     dim = DIM
     weights_sha256 = "0" * 64
     scorer_file = Path(__file__).resolve().parent / "fake_scorer.json"  # hand-set weights a person can read
+    recipe = "word-hash counts"
+    threads = 1
 
-    def __init__(self, window_words: int = 40, stride_words: int = 30):
-        self.window_words, self.stride_words = window_words, stride_words
+    def __init__(self, window_words: int = 40, stride_words: int = 30, name: str = "fake"):
+        self.window_words, self.stride_words, self.name = window_words, stride_words, name
         self.encoded: list[str] = []  # every text ever encoded, so tests can count re-embedding
 
-    def encode(self, texts, batch_size: int = 64) -> np.ndarray:
+    def encode_passages(self, texts) -> np.ndarray:
         self.encoded.extend(texts)
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         for i, text in enumerate(texts):
@@ -39,6 +42,9 @@ class FakeEmbedder:
             if norm:
                 out[i] /= norm
         return out
+
+    def encode_queries(self, texts) -> np.ndarray:
+        return self.encode_passages(texts)
 
     def windows(self, text: str) -> list[str]:
         words = text.split()

@@ -55,7 +55,7 @@ def test_signature_blocks_are_recognised_by_shape(index):
 
 def test_candidate_signals_give_every_candidate_one_feature_row(index, fake_embedder):
     question = "Which country is co-developing the new fighter aircraft?"
-    c = candidate_signals(index, question, fake_embedder.encode([question])[0], 10)
+    c = candidate_signals(index, question, fake_embedder.encode_queries([question])[0], 10)
     assert c.features.shape == (len(c.positions), len(PARAGRAPH_FEATURES))
     assert np.isfinite(c.features).all()
     assert set(c.lexical) <= set(c.positions) and set(c.dense) <= set(c.positions)

@@ -138,7 +138,7 @@ def test_cli_on_another_folder_derives_its_own_index(tmp_path):
     assert data["answered"] and data["citations"][0]["doc"] == "notes.md"
     assert out.stderr.startswith("Rebuilding the index: no index at")
     from index.paths import default_index_dir
-    derived = default_index_dir(docs)
+    derived = default_index_dir(docs, "minilm")
     assert (derived / "manifest.json").is_file()
     shutil.rmtree(derived.resolve(), ignore_errors=True)
     derived.unlink()

@@ -15,10 +15,10 @@ from fakes import FakeEmbedder
 from index.store import build_index
 
 class Slow(FakeEmbedder):
-    def encode(self, texts, batch_size=64):
+    def encode_passages(self, texts):
         open({marker!r}, "w").close()
         time.sleep(30)
-        return super().encode(texts, batch_size)
+        return super().encode_passages(texts)
 
 build_index({docs!r}, {index!r}, Slow())
 """

@@ -15,7 +15,7 @@ def tiny_index(tiny_docs, tmp_path, fake_embedder):
 
 
 def search(index, embedder, question, **kw):
-    return Retriever(index, scorer_for(embedder)).search(question, embedder.encode([question])[0], **kw)
+    return Retriever(index, scorer_for(embedder)).search(question, embedder.encode_queries([question])[0], **kw)
 
 
 @pytest.mark.parametrize("question,expected", [
@@ -91,7 +91,7 @@ def test_an_explicit_hnsw_index_type_is_recorded_tuned_and_searched(tiny_docs, t
     assert manifest["faiss_index"] == "HNSW32"
     index = load_index(tmp_path / "idx")
     assert index.faiss_index.hnsw.efSearch == 128
-    hits = Retriever(index, scorer_for(fake_embedder)).search("harbour dredged", fake_embedder.encode(["harbour dredged"])[0])
+    hits = Retriever(index, scorer_for(fake_embedder)).search("harbour dredged", fake_embedder.encode_queries(["harbour dredged"])[0])
     assert hits[0].paragraph.label == "2"
 
 
@@ -161,7 +161,7 @@ def test_exact_dense_score_is_the_best_window_or_sentence_of_each_paragraph(tmp_
     emb = FakeEmbedder(window_words=20, stride_words=15)
     build_index(docs, tmp_path / "idx", emb)
     index = load_index(tmp_path / "idx")
-    query = emb.encode(["harbour dredgers"])[0]
+    query = emb.encode_queries(["harbour dredgers"])[0]
     positions = [2, 0, 1]
     got = exact_dense_scores(index, query, positions)
     assert list(got) == positions and len(index.paragraph_windows(0)) > 1

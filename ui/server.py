@@ -43,16 +43,16 @@ def serve(args) -> int:
     warning = exposure_warning(args.host, auth)
     if warning:
         print(warning, file=sys.stderr)
-    assistant = make_assistant(args.docs, args.index)
     try:
+        assistant = make_assistant(args.docs, args.index, args.model)
         assistant.index  # build or load before the first user arrives; a bad folder stops here, in plain words
-        assistant.embedder.encode(["warm-up"])  # load the model now, not during the first user's question
+        assistant.embedder.encode_queries(["warm-up"])  # load the model now, not during the first user's question
     except user_errors() as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     demo = build_ui(assistant)
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY)
-    print(f"Serving on http://{args.host}:{args.port}", file=sys.stderr)
+    print(f"Serving on http://{args.host}:{args.port} (model {assistant.model})", file=sys.stderr)
     demo.launch(server_name=args.host, server_port=args.port, share=False, show_error=False, auth=auth,
                 quiet=True, **launch_options())
     return 0

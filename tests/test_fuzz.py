@@ -1,0 +1,49 @@
+"""Every input gives a finite unit vector, the same on every call, without a crash or hang, for both models;
+windows are exact slices. The slow set (a 200 KB string, 2,000 strings) runs with `make fuzz-slow`."""
+import os
+
+import numpy as np
+import pytest
+
+from fuzz_inputs import generated
+from index.embedders import MODELS, make_embedder
+
+pytestmark = pytest.mark.integration
+SLOW = os.environ.get("FUZZ_SLOW") == "1"
+
+
+@pytest.fixture(scope="module", params=MODELS)
+def embedder(request):
+    return make_embedder(request.param)
+
+
+def check(embedder, texts):
+    same = getattr(embedder.encode_queries, "__func__", None) is getattr(embedder.encode_passages, "__func__", 0)
+    for encode in (embedder.encode_passages,) if same else (embedder.encode_queries, embedder.encode_passages):
+        first, second = encode(texts), encode(texts)
+        assert first.shape == (len(texts), embedder.dim) and first.dtype == np.float32
+        assert np.isfinite(first).all()
+        np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-3)
+        np.testing.assert_array_equal(first, second)  # deterministic
+    # one at a time gives the batch's vectors (no state shared between the texts of a batch)
+    for i in range(0, len(texts), 37):
+        np.testing.assert_allclose(embedder.encode_passages([texts[i]])[0], first[i], atol=1e-5)
+
+
+def test_generated_strings_embed_to_finite_unit_vectors(embedder):
+    texts = generated(200)
+    check(embedder, texts)
+    for text in texts:
+        windows = embedder.windows(text)
+        assert windows and all(w in text for w in windows)
+
+
+@pytest.mark.skipif(not SLOW, reason="slow fuzz set: run `make fuzz-slow` (FUZZ_SLOW=1)")
+def test_slow_set_two_thousand_strings_and_a_200_kb_string(embedder):
+    check(embedder, generated(2000, seed=16, long_runs=2))
+    big = "".join(generated(400, seed=17, long_runs=0)) * 4
+    big = (big * (200_000 // max(len(big), 1) + 1))[:200_000]
+    vec = embedder.encode_passages([big])
+    assert np.isfinite(vec).all() and abs(float(np.linalg.norm(vec)) - 1) < 1e-3
+    windows = embedder.windows(big)
+    assert windows and all(w in big for w in windows)
