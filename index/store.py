@@ -212,7 +212,8 @@ def _old_vectors(index_dir: Path, embedder: Embedder) -> dict[str, tuple[np.ndar
 
 def window_settings(embedder: Embedder) -> dict:
     """The settings that decide how a paragraph is cut into windows (recorded in the manifest)."""
-    settings = {k: v for k, v in sorted(vars(embedder).items()) if isinstance(v, (int, float, str))}
+    settings = {k: v for k, v in sorted(vars(embedder).items())
+                if isinstance(v, (int, float, str)) and ("window" in k or "stride" in k)}
     settings.update(model=embedder.name, window_tokens=WINDOW_TOKENS, window_stride=WINDOW_STRIDE)
     return settings
 
