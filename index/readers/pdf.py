@@ -197,4 +197,8 @@ def read_pdf(path: Path, log: Callable[[str], None] = lambda msg: None) -> Docum
                               + ("" if detail else "; it may be blank or made of drawings only"))
     printed_labels(pages, pdf_labels)
     drop_running_lines(pages)
-    return DocumentText(page_blocks(pages), kind="pdf", warnings=warnings)
+    blocks, title = page_blocks(pages)
+    if title is None:
+        return DocumentText(blocks, kind="pdf", warnings=warnings)
+    return DocumentText(blocks[:title] + blocks[title + 1:], title=blocks[title].text, kind="pdf",
+                        warnings=warnings)

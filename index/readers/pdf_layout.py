@@ -135,7 +135,7 @@ def drop_running_lines(pages: list[Page]) -> None:
             text = line.text.strip()
             key = _key(line)
             if (_PAGE_NUMBER.match(text) or (len(pages) > 1 and counts[key] >= repeat)
-                    or (counts[key] >= 2 and _number_at_ends(text, page.label))):
+                    or (len(pages) > 2 and _number_at_ends(text, page.label))):
                 drop.add(id(line))
         page.lines = [ln for ln in page.lines if id(ln) not in drop]
 
@@ -240,11 +240,13 @@ def _continues(prev: _Run, nxt: _Run) -> bool:
             and abs(prev.size - nxt.size) <= SIZE_CHANGE * prev.size and len(prev.text.split()) > HEAD_WORDS)
 
 
+TITLE_WORDS = 25  # a title is at most this long
 HEAD_WORDS = 8  # a cut block this short is more likely a heading or caption than half of a paragraph
 
 
-def page_blocks(pages: list[Page]) -> list[Block]:
-    """All pages' lines (headers and footers already dropped) as blocks in reading order."""
+def page_blocks(pages: list[Page]) -> tuple[list[Block], int | None]:
+    """All pages' lines (headers and footers already dropped) as blocks in reading order, and the index of the
+    title block: the one in the largest type on the first page with text (None if that is body text)."""
     pitches = []
     for page in pages:
         for a, b in zip(page.lines, page.lines[1:]):
@@ -269,6 +271,7 @@ def page_blocks(pages: list[Page]) -> list[Block]:
         if current is not None:
             runs.append(current)
     blocks: list[Block] = []
+    sizes: list[tuple[float, int]] = []  # (line height, page index) of each block
     prev_run = None
     for run in runs:
         block = run.block()
@@ -288,5 +291,17 @@ def page_blocks(pages: list[Page]) -> list[Block]:
             prev_run.text, prev_run.size = merged[0], run.size
             continue
         blocks.append(block)
+        sizes.append((run.size, run.last.page))
         prev_run = run
-    return blocks
+    title = None
+    if blocks:
+        first_page = sizes[0][1]
+        candidates = [i for i, (_, page) in enumerate(sizes) if page == first_page
+                      and len(blocks[i].text.split()) <= TITLE_WORDS]
+        if candidates:
+            biggest = max(sizes[i][0] for i in candidates)
+            title = next(i for i in candidates if sizes[i][0] >= biggest * 0.95)  # the first of the largest
+            body = statistics.median(size for size, _ in sizes)
+            if sizes[title][0] <= body * (1 + SIZE_CHANGE) and title != 0:
+                title = 0 if len(blocks[0].text.split()) <= TITLE_WORDS else None
+    return blocks, title
