@@ -30,9 +30,10 @@ __all__ = ["CorpusError", "Document", "Paragraph", "UnreadableError", "list_docu
 
 HEADING_MAX_WORDS = 12  # a heading is a short line; longer lines are body text
 SENTENCE_END = ".!?:;\"'”’)]"
-# Files read by a layout reader (PDF, HTML, DOCX) count as numbered when at least this share of their body
-# blocks carry a number: a lone "1." list inside prose must not turn the whole document into P-labels.
-NUMBERED_SHARE = 0.25
+# A PDF or web page counts as numbered when at least this share of its body blocks carry a typed number: a
+# short "1. 2. 3." list inside prose must not turn the whole document into P-labels. (Text files keep the
+# README rule of two numbered paragraphs; Word files say which paragraphs are numbered.)
+NUMBERED_SHARE = 0.5
 
 _NUMBERED = re.compile(r"^(\d{1,3})\.\s+(.*)$", re.S)
 _URL_ONLY = re.compile(r"^<?(https?://\S+?)>?$")
@@ -165,9 +166,10 @@ def parse_blocks(name: str, source: DocumentText, warn: Callable[[str], None] = 
         blocks = blocks[1:]
     blocks = _join_page_breaks(blocks)
     layout = source.kind != "text"
+    by_share = source.kind in ("pdf", "html")
     n_numbered = sum(bool(_own_number(b) or b.number) for b in blocks)
     body_blocks = sum(not _is_heading(b) for b in blocks) or 1
-    numbered = n_numbered >= 2 and (not layout or n_numbered >= NUMBERED_SHARE * body_blocks)
+    numbered = n_numbered >= 2 and (not by_share or n_numbered >= NUMBERED_SHARE * body_blocks)
     last_numbered = max((i for i, b in enumerate(blocks) if _own_number(b) or b.number), default=-1)
     dateline, source_url = source.dateline, source.source_url
     section = ""
