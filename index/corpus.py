@@ -39,7 +39,8 @@ _NUMBERED = re.compile(r"^(\d{1,3})\.\s+(.*)$", re.S)
 _URL_ONLY = re.compile(r"^<?(https?://\S+?)>?$")
 _DATE = re.compile(
     r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2} (January|February|March|April|May|June|July|August|"
-    r"September|October|November|December) \d{4}\b"
+    r"September|October|November|December) \d{4}\b|^(January|February|March|April|May|June|July|August|"
+    r"September|October|November|December) \d{4}$"
 )
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
 

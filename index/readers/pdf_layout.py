@@ -253,7 +253,11 @@ def page_blocks(pages: list[Page]) -> tuple[list[Block], int | None]:
             d = (a.bottom - b.bottom) / a.size
             if 0.5 < d < 3:
                 pitches.append(d)
+    # The body's line pitch (in line heights): the median; with few lines to go by (where most pitches may be
+    # paragraph gaps), no more than single spacing.
     pitch = statistics.median(pitches) if pitches else 1.2
+    if len(pitches) < 20:
+        pitch = min(pitch, 1.25)
     vocabulary = _vocabulary(pages)
     runs: list[_Run] = []
     for page in pages:
