@@ -18,6 +18,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from index.pages import cite_label  # noqa: E402  (stdlib-only, cheap)
 from index.paths import DEFAULT_DOCS, default_index_dir  # noqa: E402  (stdlib-only, cheap)
 from retriever import settings  # noqa: E402
 
@@ -25,13 +26,14 @@ from retriever import settings  # noqa: E402
 def answer_to_json(answer) -> dict:
     """The public JSON shape of an answer (see DESIGN.md)."""
     def para(p):
-        return {"doc": p.doc, "title": p.title, "paragraph": p.label, "section": p.section, "text": p.text}
+        return {"doc": p.doc, "title": p.title, "paragraph": p.label, "section": p.section, "pages": list(p.pages),
+                "text": p.text}
 
     out = {
         "question": answer.question,
         "answered": answer.answered,
         "answer": answer.text,
-        "citations": [{**para(c.paragraph), "quote": c.quote} for c in answer.citations],
+        "citations": [{**para(c.paragraph), "quote": c.quote, "quote_page": c.quote_page} for c in answer.citations],
         "passages": [{**para(h.paragraph), "score": round(h.score, 4), "dense": round(h.dense, 4),
                       "lexical": round(h.lexical, 4)} for h in answer.hits],
         "evidence": round(answer.evidence, 4),
@@ -58,7 +60,8 @@ def format_answer(answer) -> str:
     else:
         lines.append("Closest passages:")
         for h in answer.hits:
-            lines += [f"  [{h.paragraph.title} ¶{h.paragraph.label}] score {h.score:.3f}",
+            lines += [f"  [{h.paragraph.title} {cite_label(h.paragraph.label, h.paragraph.pages)}] "
+                      f"score {h.score:.3f}",
                       f"    {h.paragraph.text}", ""]
     return "\n".join(lines).rstrip() + "\n"
 

@@ -54,6 +54,7 @@ CSS = """
 mark { background: #fde68a; color: inherit; padding: 0 .1em; }
 .doc .para { display: flex; gap: .8em; padding: .3em .5em; border-radius: 6px; }
 .doc .para-label { flex: 0 0 3.2em; font-weight: 600; color: var(--body-text-color-subdued); }
+.doc .para-pages { display: block; font-weight: 400; font-size: 0.8em; }
 .doc .para p { margin: 0; }
 .doc .para { margin: .35em 0; }
 .doc .para.target { background: #fef3c7; outline: 2px solid #f59e0b; }

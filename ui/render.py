@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from html import escape
 
+from index.pages import cite_label, format_pages
+
 ABSTAIN_MESSAGE = "The documents do not appear to answer this."
 
 
@@ -18,7 +20,8 @@ def chip(c: dict) -> str:
     """A clickable citation chip; the page script opens the paragraph in the Documents view."""
     target = escape(f"{c['doc']}|{c['paragraph']}", quote=True)
     return (f'<button type="button" class="cite-chip" data-cite="{target}" '
-            f'title="Open in the Documents view">{escape(c["title"])} ¶{escape(c["paragraph"])}</button>')
+            f'title="Open in the Documents view">{escape(c["title"])} '
+            f'{escape(cite_label(c["paragraph"], c.get("pages")))}</button>')
 
 
 def highlighted(text: str, quotes: list[str]) -> str:
@@ -88,7 +91,7 @@ def answer_markdown(a: dict) -> str:
         lines.append(f"_{ABSTAIN_MESSAGE}_")
         return "\n".join(lines)
     for c in a["citations"]:
-        lines.append(f"> {c['quote']}  \n> — *{c['title']}*, ¶{c['paragraph']}")
+        lines.append(f"> {c['quote']}  \n> — *{c['title']}*, {cite_label(c['paragraph'], c.get('pages'))}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -107,8 +110,9 @@ def document_html(meta: dict, paragraphs: list, target: str | None = None) -> st
         for heading in heads.get(i, []):
             parts.append(f"<h3>{escape(heading)}</h3>")
         cls = "para target" if p.label == target else "para"
+        where = f'<span class="para-pages">{escape(format_pages(p.pages))}</span>' if p.pages else ""
         parts.append(f'<div class="{cls}" id="{anchor(p.doc, p.label)}"><span class="para-label">¶{escape(p.label)}'
-                     f'</span><p>{escape(p.text)}</p></div>')
+                     f'{where}</span><p>{escape(p.text)}</p></div>')
     parts.append("</article>")
     return "".join(parts)
 
