@@ -63,6 +63,8 @@ def _char_index_map(text: str, count: int) -> Callable[[int], int]:
 def page_lines(page, index: int) -> list[Line]:
     """The visual lines of one page, in PDFium's reading order, with their boxes (loose: font ascent to
     descent, so line heights compare across lines)."""
+    import pypdfium2.raw as pdfium_c
+
     textpage = page.get_textpage()
     try:
         count = textpage.count_chars()
@@ -85,13 +87,17 @@ def page_lines(page, index: int) -> list[Line]:
             first = m.start() + (len(seg) - len(seg.lstrip()))
             last = m.start() + len(seg.rstrip()) - 1
             left, bottom, _, top = textpage.get_charbox(char_at(first), loose=True)
-            right = textpage.get_charbox(char_at(last), loose=True)[2]
+            _, bottom2, right, top2 = textpage.get_charbox(char_at(last), loose=True)
+            if top2 - bottom2 > top - bottom:  # the line's height is its larger end's (small caps, superscripts)
+                top, bottom = top2, bottom2
             clean = _CONTROL.sub("", raw.replace("\xad", "-")).strip()
             hyphen = False
             if len(clean) > 1 and clean.endswith("-") and clean[-2].isalpha():
                 clean, hyphen = clean[:-1], True
             if clean:
-                lines.append(Line(clean, left, right, top, bottom, index, hyphen))
+                line = Line(clean, left, right, top, bottom, index, hyphen)
+                line.bold = pdfium_c.FPDFText_GetFontWeight(textpage.raw, char_at(first)) >= 600
+                lines.append(line)
         return lines
     finally:
         textpage.close()

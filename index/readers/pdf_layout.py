@@ -49,6 +49,7 @@ class Line:
     page: int  # page index in the file
     hyphen: bool = False  # the line ends in a hyphen that may be a line-end break of a word
     starts_par: bool = False  # the source (OCR) says a paragraph starts here
+    bold: bool = False  # the line starts in a bold font
 
     @property
     def size(self) -> float:
@@ -194,6 +195,7 @@ class _Run:
         self.last, self.size, self.soft_start = line, line.size, soft_start
         self.max_x1 = line.x1
         self.n_lines = 1
+        self.bold = line.bold  # every line so far is bold
 
     def add(self, line: Line, label, vocabulary) -> None:
         if self.last.hyphen:
@@ -207,10 +209,13 @@ class _Run:
         self.text, self.last = joined, line
         self.max_x1 = max(self.max_x1, line.x1)
         self.n_lines += 1
+        self.bold = self.bold and line.bold
 
     def block(self) -> Block:
         text = self.text + ("-" if self.last.hyphen else "")
-        return Block(text, tuple(self.pages), tuple(self.starts))
+        # a short all-bold block without final punctuation is a heading, even when it starts with "2.4"
+        heading = self.bold and len(text.split()) <= 12 and not _ends_sentence(text)
+        return Block(text, tuple(self.pages), tuple(self.starts), "heading" if heading else "")
 
 
 def _starts_new(run: _Run, line: Line, pitch: float) -> str:
@@ -220,8 +225,8 @@ def _starts_new(run: _Run, line: Line, pitch: float) -> str:
         return "hard"
     if line.top > prev.top + prev.size * 0.5 or line.x0 > prev.x1 + prev.size:
         return "soft"  # moved up or right: the next column (or a side box)
-    if abs(line.size - prev.size) > SIZE_CHANGE * prev.size:
-        return "hard"
+    if abs(line.size - prev.size) > SIZE_CHANGE * prev.size or (prev.bold and not line.bold):
+        return "hard"  # a change of type size, or the line after a bold one (a heading in body size)
     if (prev.bottom - line.bottom) > GAP_FACTOR * pitch * prev.size:
         return "hard"
     finished = _ends_sentence(prev.text)
@@ -231,12 +236,13 @@ def _starts_new(run: _Run, line: Line, pitch: float) -> str:
     return ""
 
 
-def _continues(prev: _Run, nxt: _Run) -> bool:
+def _continues(prev: _Run, nxt: _Run, numbered: bool) -> bool:
     """Whether a block cut by a page or column break goes on in the next one: the text before the break does
-    not end a sentence, or its last line runs to the right edge of the block (a paragraph that ends there
-    usually leaves its last line short); and the text after it is not a new numbered paragraph."""
+    not end a sentence or, in a document of numbered paragraphs (where a new paragraph would carry a number),
+    its last line runs to the right edge of the block (a paragraph that ends there usually leaves its last line
+    short); and the text after it is not a new numbered paragraph."""
     full = prev.n_lines > 1 and prev.last.x1 >= prev.max_x1 - 1.5 * prev.size
-    return ((not _ends_sentence(prev.text) or full) and not _NUMBERED.match(nxt.text)
+    return ((not _ends_sentence(prev.text) or (numbered and full)) and not _NUMBERED.match(nxt.text)
             and abs(prev.size - nxt.size) <= SIZE_CHANGE * prev.size and len(prev.text.split()) > HEAD_WORDS)
 
 
@@ -274,6 +280,7 @@ def page_blocks(pages: list[Page]) -> tuple[list[Block], int | None]:
                 current = _Run(line, page.label, soft_start=True)
         if current is not None:
             runs.append(current)
+    numbered = sum(bool(_NUMBERED.match(r.text)) for r in runs) >= max(2, 0.3 * len(runs))
     blocks: list[Block] = []
     sizes: list[tuple[float, int]] = []  # (line height, page index) of each block
     prev_run = None
@@ -281,7 +288,7 @@ def page_blocks(pages: list[Page]) -> tuple[list[Block], int | None]:
         block = run.block()
         if not any(c.isalnum() for c in block.text):
             continue  # a bullet or rule drawn as a glyph
-        if blocks and run.soft_start and prev_run is not None and _continues(prev_run, run):
+        if blocks and run.soft_start and prev_run is not None and _continues(prev_run, run, numbered):
             last = blocks[-1]
             if last.text.endswith("-"):
                 text = _join_hyphen(last.text[:-1], block.text, vocabulary)
