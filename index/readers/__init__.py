@@ -74,6 +74,18 @@ def sniff(path: Path) -> str:
     return "text"
 
 
+def _binary(path: Path) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(SNIFF_BYTES)
+    if b"\x00" in head:
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start < len(head) - 4  # a multi-byte character cut at the end of the sample is not binary
+    return False
+
+
 def read_document(path: Path, log: Callable[[str], None] = lambda msg: None) -> DocumentText:
     """Read one file with the reader its content calls for. Raises UnreadableError (skip with a warning) or,
     for a .txt/.md file that is binary or not UTF-8, CorpusError (stop: the user expects it searched)."""
@@ -97,6 +109,15 @@ def read_document(path: Path, log: Callable[[str], None] = lambda msg: None) -> 
         return read_html(path)
     from index.readers.text import read_plain
 
+    if said in (".pdf", ".docx") and _binary(path):
+        # Not text, and no sign of another kind: a damaged file of the kind its name says; its reader says how.
+        if said == ".pdf":
+            from index.readers.pdf import read_pdf
+
+            return read_pdf(path, log)
+        from index.readers.docx import read_docx
+
+        return read_docx(path)
     try:
         return read_plain(path)
     except UnreadableError:
