@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 7860
 
-.PHONY: setup index run test test-fast eval bench screenshot clean
+.PHONY: setup index run test test-fast eval bench bench-readers screenshot clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ eval: setup
 
 bench: setup
 	$(PY) -m eval.bench
+
+bench-readers: setup
+	$(PY) -m eval.bench_readers
 
 # Refresh the README's screenshot (docs/answer-checked.png) from the browser test.
 screenshot: setup

@@ -33,6 +33,8 @@ SENTENCE_END = ".!?:;\"'”’)]"
 _ROMAN = re.compile(r"^[ivxlcdm]+$", re.I)
 _PAGE_NUMBER = re.compile(r"^(page\s+)?(\d+|[ivxlcdm]+)(\s*(/|of)\s*\d+)?$", re.I)
 _NUMBERED = re.compile(r"^\d{1,3}\.\s")
+_WORD = re.compile(r"\w+")
+_HYPHENATED = re.compile(r"\w+(?:-\w+)+")
 _COMPOUND_PREFIXES = {"non", "self", "co", "cross", "ex", "multi", "anti", "semi", "well", "quasi", "socio",
                       "half", "mid", "dual", "e"}  # a hyphen after these is the word's own
 
@@ -152,16 +154,15 @@ def _vocabulary(pages: list[Page]) -> tuple[set[str], set[str]]:
     for page in pages:
         prev_hyphen = False
         for line in page.lines:
-            tokens = line.text.split()
+            text = line.text.lower()
             if prev_hyphen:
-                tokens = tokens[1:]
+                text = text.split(None, 1)[1] if " " in text else ""
             if line.hyphen:
-                tokens = tokens[:-1]
+                text = text.rsplit(None, 1)[0] if " " in text else ""
             prev_hyphen = line.hyphen
-            for token in tokens:
-                for w in re.findall(r"\w+(?:-\w+)+", token):
-                    hyphenated.add(w.lower())
-                words.update(w.lower() for w in re.findall(r"\w+", token))
+            words.update(_WORD.findall(text))
+            if "-" in text:
+                hyphenated.update(_HYPHENATED.findall(text))
     return words, hyphenated
 
 
@@ -170,7 +171,7 @@ def _join_hyphen(left: str, right: str, vocabulary: tuple[set[str], set[str]]) -
     word ("recog-" / "nise") and kept in a compound: one the document spells with a hyphen elsewhere, a common
     prefix ("non-"), a capitalised or numeric part, a URL, or two parts that are both words of the document."""
     words, hyphenated = vocabulary
-    head = re.search(r"(\S*?)(\w+)$", left)
+    head = re.search(r"(\S*?)(\w+)$", left[-80:])  # the end only: `left` is the whole paragraph so far
     tail = re.match(r"(\w+)", right)
     if not head or not tail:
         return left + "-" + right
