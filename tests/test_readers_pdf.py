@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from conftest import DECLARATION, SEEDS
+from conftest import DECLARATION, SEEDS, STATEMENT
 from index.corpus import load_corpus, parse_blocks, parse_document
 from index.readers import UnreadableError, read_document
 from index.readers.text import text_blocks
@@ -61,6 +61,24 @@ def test_generated_pdf_of_the_declaration_gives_the_labels_and_texts_of_the_txt(
         last = next(s[1] for b, s in by_text.items() if text[-60:] in b)
         assert (p.pages[0], p.pages[-1]) == (first, last), p.label
         assert len(p.pages) == len(p.page_starts) and p.page_starts[0] == 0
+
+
+def test_generated_pdf_of_the_joint_statement_matches_its_txt(tmp_path):
+    """The other seed: dateline, source URL, headings, two paragraphs broken across pages, "rules-" / "based"."""
+    text = (SEEDS / STATEMENT).read_text(encoding="utf-8")
+    blocks = text_blocks(text)
+    txt = parse_document(STATEMENT, text)
+    headings = {0} | {i for i, b in enumerate(blocks) if b in {h for h, _ in txt.headings}}
+    first_long = next(i for i, b in enumerate(blocks) if len(b.split()) > 60)
+    path = tmp_path / "statement.pdf"
+    make_pdf(path, blocks, Layout(header=txt.title, footer="Page {page}", headings=headings,
+                                  break_in={first_long: 3}))
+    pdf = read_pdf_doc(path)
+    assert [p.label for p in pdf.paragraphs] == [p.label for p in txt.paragraphs]
+    assert [norm(p.text) for p in pdf.paragraphs] == [norm(p.text) for p in txt.paragraphs]
+    assert [p.section for p in pdf.paragraphs] == [p.section for p in txt.paragraphs]
+    assert (pdf.title, pdf.dateline, pdf.source_url) == (txt.title, txt.dateline, txt.source_url)
+    assert sum(len(p.pages) > 1 for p in pdf.paragraphs) >= 2
 
 
 def test_the_generated_pdf_really_hyphenates_and_breaks_pages(tmp_path):

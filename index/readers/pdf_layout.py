@@ -37,6 +37,11 @@ _WORD = re.compile(r"\w+")
 _HYPHENATED = re.compile(r"\w+(?:-\w+)+")
 _COMPOUND_PREFIXES = {"non", "self", "co", "cross", "ex", "multi", "anti", "semi", "well", "quasi", "socio",
                       "half", "mid", "dual", "e"}  # a hyphen after these is the word's own
+# ... and before these second halves of compounds ("rules-based", "like-minded", "long-term")
+_COMPOUND_ENDS = {"based", "led", "driven", "related", "oriented", "owned", "wide", "term", "scale", "level",
+                  "making", "free", "specific", "friendly", "minded", "sector", "building", "sharing", "ranging",
+                  "looking", "standing", "up", "down", "out", "off", "in", "on", "to", "the", "of", "and", "year",
+                  "time", "party", "country", "date", "way", "use", "only", "all"}
 
 
 @dataclass
@@ -181,7 +186,7 @@ def _join_hyphen(left: str, right: str, vocabulary: tuple[set[str], set[str]]) -
         return left + "-" + right
     if joined in words:
         return left + right
-    if (first.lower() in _COMPOUND_PREFIXES or second[:1].isupper() or first[-1:].isdigit()
+    if (first.lower() in _COMPOUND_PREFIXES or second.lower() in _COMPOUND_ENDS or second[:1].isupper() or first[-1:].isdigit()
             or second[:1].isdigit() or any(c in token for c in "/@.") or "www" in token
             or (first.lower() in words and second.lower() in words and len(second) > 2)):
         return left + "-" + right
