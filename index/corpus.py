@@ -86,6 +86,7 @@ class Document:
     # (section heading, index of the first paragraph under it), for showing the document as written
     headings: tuple[tuple[str, int], ...] = ()
     kind: str = "text"  # which reader read it: "text", "pdf", "html", "docx"
+    page_labels: tuple = ()  # PDF: the printed label of each page in file order (to find a page to show)
 
 
 def _ends_sentence(text: str) -> bool:
@@ -217,7 +218,8 @@ def parse_blocks(name: str, source: DocumentText, warn: Callable[[str], None] = 
     if not paragraphs:
         raise CorpusError(f"{name}: no paragraphs found under the title; separate paragraphs with blank lines")
     paragraphs = _unique_labels(name, paragraphs, strict=not layout, warn=warn)
-    return Document(name, title, dateline, source_url, tuple(paragraphs), tuple(headings), source.kind)
+    return Document(name, title, dateline, source_url, tuple(paragraphs), tuple(headings), source.kind,
+                    tuple(source.page_labels))
 
 
 def _unique_labels(name: str, paragraphs: list[Paragraph], strict: bool, warn) -> list[Paragraph]:

@@ -147,3 +147,20 @@ def hit_curve_svg(curves: dict[str, list[float]], width: int = 520, height: int 
     parts.append(f'<text x="{(width - right + left) / 2:.0f}" y="{height}" font-size="11" text-anchor="middle">k</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def page_view_html(image_png: bytes, caption: str, paragraph_boxes: list | None = None,
+                   quote_boxes: list | None = None) -> str:
+    """A PDF page as printed (the PNG inline, so nothing is fetched), the cited paragraph outlined and the quote
+    highlighted by boxes positioned in fractions of the page (index.page_view.text_boxes)."""
+    import base64
+
+    def boxes(items, cls):
+        return "".join(f'<div class="{cls}" style="left:{100 * x:.3f}%;top:{100 * y:.3f}%;width:{100 * w:.3f}%;'
+                       f'height:{100 * h:.3f}%"></div>' for x, y, w, h in items or [])
+
+    data = base64.b64encode(image_png).decode("ascii")
+    return (f'<figure class="page-view"><figcaption>{escape(caption)}</figcaption><div class="page-frame">'
+            f'<img alt="{escape(caption, quote=True)}" src="data:image/png;base64,{data}">'
+            f'{boxes(paragraph_boxes, "para-box")}{boxes(quote_boxes, "quote-box")}</div></figure>')
+

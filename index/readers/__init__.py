@@ -54,6 +54,7 @@ class DocumentText:
     source_url: str = ""
     kind: str = "text"  # "text", "pdf", "html", "docx"
     warnings: list[str] = field(default_factory=list)
+    page_labels: list = field(default_factory=list)  # PDF: the printed label of each page, in file order
 
 
 def sniff(path: Path) -> str:

@@ -204,7 +204,8 @@ def read_pdf(path: Path, log: Callable[[str], None] = lambda msg: None) -> Docum
     printed_labels(pages, pdf_labels)
     drop_running_lines(pages)
     blocks, title = page_blocks(pages)
+    labels = [p.label for p in pages]
     if title is None:
-        return DocumentText(blocks, kind="pdf", warnings=warnings)
+        return DocumentText(blocks, kind="pdf", warnings=warnings, page_labels=labels)
     return DocumentText(blocks[:title] + blocks[title + 1:], title=blocks[title].text, kind="pdf",
-                        warnings=warnings)
+                        warnings=warnings, page_labels=labels)
