@@ -10,7 +10,7 @@ PORT ?= 7860
 # MODEL=minilm|e5-small picks the embedding model for index, run, eval and bench (else $QA_MODEL, else minilm).
 MODEL_ARG := $(if $(MODEL),--model $(MODEL))
 
-.PHONY: setup index run test test-fast fuzz-slow eval bench screenshot clean
+.PHONY: setup index run test test-fast fuzz-slow eval bench bench-readers screenshot clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ eval: setup
 
 bench: setup
 	$(PY) -m eval.bench $(MODEL_ARG)
+
+bench-readers: setup
+	$(PY) -m eval.bench_readers
 
 # Refresh the README's screenshot (docs/answer-checked.png) from the browser test.
 screenshot: setup

@@ -24,8 +24,8 @@ import numpy as np
 
 from eval.dataset import Question
 from retriever import settings
-from retriever.features import (ANSWER_FEATURES, PARAGRAPH_FEATURES, SENTENCE_FEATURES, analyse_question,
-                                answer_features, sentence_features)
+from retriever.features import (ANSWER_FEATURES, PARAGRAPH_INPUTS, SENTENCE_FEATURES, analyse_question,
+                                answer_features, paragraph_inputs, sentence_features)
 from retriever.scorer import LinearModel, Scorer
 from retriever.search import Candidates, candidate_signals, query_terms
 
@@ -85,14 +85,14 @@ def paragraph_training_rows(examples: list[Example]) -> tuple[np.ndarray, np.nda
     xs, ys = [], []
     for e in examples:
         if e.gold:
-            xs.append(e.candidates.features)
+            xs.append(paragraph_inputs(e.candidates.features))
             ys.append(np.asarray([p in e.gold for p in e.candidates.positions], dtype=np.int8))
     return np.concatenate(xs), np.concatenate(ys)
 
 
 def top_passages(e: Example, model: LinearModel, n: int = settings.ANSWER_PASSAGES) -> tuple[list[int], list[float]]:
     """The passages answering reads: the top n by the paragraph model, as Retriever.search orders them."""
-    probs = model.probability(e.candidates.features)
+    probs = model.probability(paragraph_inputs(e.candidates.features))
     order = sorted(range(len(probs)), key=lambda i: (-probs[i], e.candidates.positions[i]))[:n]
     return [e.candidates.positions[i] for i in order], [float(probs[i]) for i in order]
 
@@ -137,7 +137,7 @@ def fit_scorer(index, examples: list[Example], info: dict | None = None) -> Scor
     """Paragraph model, then the sentence model on the passages it ranks first, then the answer model on each
     question's best sentence; the thresholds from the same training questions."""
     x, y = paragraph_training_rows(examples)
-    paragraph = fit_linear(x, y, PARAGRAPH_FEATURES)
+    paragraph = fit_linear(x, y, PARAGRAPH_INPUTS)
     per_question = [sentence_rows(index, e, paragraph) for e in examples]
     xs = np.concatenate([r for _, r, _, _ in per_question if len(r)])
     ys = np.concatenate([lab for _, r, lab, _ in per_question if len(r)])

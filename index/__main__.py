@@ -1,7 +1,9 @@
-"""`python -m index build [--docs DIR] [--index DIR] [--model NAME]`: build the index and report what it holds."""
+"""`python -m index build|paragraphs [--docs DIR] [--index DIR] [--model NAME]`: build the index and report what it holds, or
+list every paragraph as the readers parsed it (doc, label, section, pages, text; warnings on stderr)."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from index.paths import DEFAULT_DOCS, default_index_dir
@@ -19,10 +21,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index", description=__doc__, allow_abbrev=False)
     sub = parser.add_subparsers(dest="command", required=True)
     build = sub.add_parser("build", help="build (or refresh) the index of a documents folder", allow_abbrev=False)
-    build.add_argument("--docs", default=str(DEFAULT_DOCS), help="folder of .txt/.md documents (default: seeds/)")
+    build.add_argument("--docs", default=str(DEFAULT_DOCS),
+                       help="folder of documents (.txt, .md, .pdf, .html, .docx; default: seeds/)")
     build.add_argument("--index", help="index folder (default: derived from --docs and --model, inside .index/)")
     build.add_argument("--model", help=help_text())
+    listing = sub.add_parser("paragraphs", allow_abbrev=False,
+                             help="list every paragraph as parsed: doc, label, section, pages, text")
+    listing.add_argument("--docs", default=str(DEFAULT_DOCS), help="folder of documents (default: seeds/)")
+    listing.add_argument("--index", help="list the paragraphs stored in this built index instead of parsing --docs")
+    listing.add_argument("--json", action="store_true", help="one JSON object per paragraph and line")
     args = parser.parse_args(argv)
+    if args.command == "paragraphs":
+        return cmd_paragraphs(args)
 
     from index import CorpusError, IndexFolderError, ModelError, build_index
     from index.embedders import make_embedder, resolve_model
@@ -40,6 +50,36 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model: {model}  documents: {c['documents']}  paragraphs: {c['paragraphs']}  vectors: {c['windows']} "
           f"(+{c['sentences']} sentence vectors; {embedding_summary(c)})  "
           f"seconds: {manifest['build_seconds']:.2f}  index: {index_dir} ({manifest['faiss_index']})")
+    return 0
+
+
+def cmd_paragraphs(args) -> int:
+    """Print the paragraphs of --docs (parsed now, warnings on stderr) or of a built --index."""
+    from index import CorpusError, IndexFolderError
+    from index.pages import cite_label
+
+    try:
+        if args.index:
+            from index.store import load_index
+
+            paragraphs = load_index(args.index, search=False).paragraphs
+        else:
+            from index.corpus import load_corpus
+
+            documents = load_corpus(args.docs, warn=lambda msg: print(f"warning: {msg}", file=sys.stderr),
+                                    progress=lambda msg: print(msg, file=sys.stderr))
+            paragraphs = [p for d in documents for p in d.paragraphs]
+    except (CorpusError, IndexFolderError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for p in paragraphs:
+        if args.json:
+            print(json.dumps({"doc": p.doc, "title": p.title, "paragraph": p.label, "section": p.section,
+                              "pages": list(p.pages), "page_starts": list(p.page_starts), "text": p.text},
+                             ensure_ascii=False))
+        else:
+            section = f" [{p.section}]" if p.section else ""
+            print(f"{p.doc} {cite_label(p.label, p.pages)}{section}: {p.text}")
     return 0
 
 

@@ -1,14 +1,16 @@
-"""Parse a folder of .txt/.md documents into citable `Paragraph` records.
+"""Turn documents (any kind the readers know) into citable `Paragraph` records.
 
-Labelling rule (also in the README):
-- a document that numbers its own paragraphs ("1. We, the Prime Ministers ...") keeps its numbers;
+Labelling rule (also in the README), the same for every kind of file:
+- a document that numbers its own paragraphs ("1. We, the Prime Ministers ...", or Word's automatic numbering)
+  keeps its numbers;
 - a document that does not gets 1..N in reading order;
 - in a numbered document, paragraphs after the last numbered one (the closing/signature block) are
   labelled S1, S2, ... so they can never be mistaken for one of the document's own numbers;
   short fragment lines there (signatory names and titles) are joined into one paragraph with " / ".
 Headings are not paragraphs: they become the `section` of the paragraphs under them. The title (first
-line), a dateline and a bare source URL are kept as document metadata. A paragraph that the source
-split at a page break (one block ends mid-sentence, the next continues it) is joined again.
+block), a dateline and a bare source URL are kept as document metadata. A paragraph that the source
+split at a page break (one block ends mid-sentence, the next continues it) is joined again, and remembers
+the pages it spans.
 """
 from __future__ import annotations
 
@@ -18,27 +20,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-DOC_SUFFIXES = (".txt", ".md")
+from index import pages as pg
+from index.errors import CorpusError
+from index.readers import DOC_SUFFIXES, Block, DocumentText, UnreadableError, read_document
+from index.readers.text import clean_block, plain_document, read_text
+
+__all__ = ["CorpusError", "Document", "Paragraph", "UnreadableError", "list_document_files", "load_corpus",
+           "parse_document", "parse_blocks", "read_text", "DOC_SUFFIXES"]
+
 HEADING_MAX_WORDS = 12  # a heading is a short line; longer lines are body text
 SENTENCE_END = ".!?:;\"'”’)]"
+# A PDF or web page counts as numbered when at least this share of its body blocks carry a typed number: a
+# short "1. 2. 3." list inside prose must not turn the whole document into P-labels. (Text files keep the
+# README rule of two numbered paragraphs; Word files say which paragraphs are numbered.)
+NUMBERED_SHARE = 0.5
 
 _NUMBERED = re.compile(r"^(\d{1,3})\.\s+(.*)$", re.S)
 _URL_ONLY = re.compile(r"^<?(https?://\S+?)>?$")
 _DATE = re.compile(
     r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b|\b\d{1,2} (January|February|March|April|May|June|July|August|"
-    r"September|October|November|December) \d{4}\b"
+    r"September|October|November|December) \d{4}\b|^(January|February|March|April|May|June|July|August|"
+    r"September|October|November|December) \d{4}$"
 )
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
-_EMPHASIS = re.compile(r"^(\*\*|__)(.*)\1$", re.S)
-
-
-class CorpusError(ValueError):
-    """A documents folder or file that cannot be turned into paragraphs."""
 
 
 @dataclass(frozen=True)
 class Paragraph:
-    """The unit of retrieval and citation: `label` is what users see ("¶8" shows label "8")."""
+    """The unit of retrieval and citation: `label` is what users see ("¶8" shows label "8").
+    `pages` are the printed page labels the paragraph spans and `page_starts` the character offset in `text`
+    where each of them begins (both empty for formats without pages)."""
 
     doc: str  # file name, e.g. "003_34a20148922fa9fb.txt"
     title: str  # the document's first line
@@ -46,15 +57,21 @@ class Paragraph:
     section: str  # the heading above the paragraph ("" before the first heading)
     text: str
     id: str = field(default="")
+    pages: tuple = ()
+    page_starts: tuple = ()
 
     def __post_init__(self):
         if not self.id:
             digest = hashlib.sha1(f"{self.doc}\n{self.text}".encode()).hexdigest()[:16]
             object.__setattr__(self, "id", digest)
 
+    def page_of(self, offset: int):
+        """The printed page of character `offset` of the text (None without pages)."""
+        return pg.page_at(self.pages, self.page_starts, offset)
+
     def to_dict(self) -> dict:
         return {"doc": self.doc, "title": self.title, "label": self.label, "section": self.section,
-                "text": self.text, "id": self.id}
+                "text": self.text, "id": self.id, "pages": list(self.pages), "page_starts": list(self.page_starts)}
 
 
 @dataclass(frozen=True)
@@ -68,115 +85,168 @@ class Document:
     paragraphs: tuple[Paragraph, ...]
     # (section heading, index of the first paragraph under it), for showing the document as written
     headings: tuple[tuple[str, int], ...] = ()
-
-
-def _clean_block(block: str) -> str:
-    """Collapse a block's line breaks and strip Markdown emphasis around the whole block."""
-    text = " ".join(line.strip() for line in block.strip().splitlines() if line.strip())
-    m = _EMPHASIS.match(text)
-    return m.group(2).strip() if m else text
-
-
-def _blocks(text: str) -> list[str]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
-    return [b for b in (_clean_block(b) for b in re.split(r"\n\s*\n", text)) if b]
+    kind: str = "text"  # which reader read it: "text", "pdf", "html", "docx"
+    page_labels: tuple = ()  # PDF: the printed label of each page in file order (to find a page to show)
 
 
 def _ends_sentence(text: str) -> bool:
     return text.rstrip()[-1:] in SENTENCE_END
 
 
-def _is_heading(block: str) -> bool:
-    if _MD_HEADING.match(block):
+def _own_number(block: Block) -> re.Match | None:
+    return _NUMBERED.match(block.text) if block.number is None else None
+
+
+def _is_heading(block: Block) -> bool:
+    if block.kind:
+        return block.kind == "heading"
+    text = block.text
+    if _MD_HEADING.match(text):
         return True
-    return (len(block.split()) <= HEADING_MAX_WORDS and not _ends_sentence(block)
-            and block[:1].isupper() and not _NUMBERED.match(block))
+    return (len(text.split()) <= HEADING_MAX_WORDS and not _ends_sentence(text)
+            and text[:1].isupper() and not _NUMBERED.match(text))
 
 
-def _is_metadata(block: str) -> str | None:
+def _is_metadata(block: Block) -> str | None:
     """Return "url" or "dateline" for a metadata block, else None."""
-    if _URL_ONLY.match(block):
+    text = block.text
+    if _URL_ONLY.match(text):
         return "url"
-    if _DATE.search(block) and not _ends_sentence(block) and len(block.split()) <= HEADING_MAX_WORDS:
+    if _DATE.search(text) and not _ends_sentence(text) and len(text.split()) <= HEADING_MAX_WORDS:
         return "dateline"
     return None
 
 
-def _join_page_breaks(blocks: list[str]) -> list[str]:
+def join_blocks(a: Block, b: Block, sep: str = " ") -> Block:
+    """One block from two, pages and page offsets carried over."""
+    text, pages, starts = pg.concat((a.text, a.pages, a.page_starts), (b.text, b.pages, b.page_starts), sep)
+    return Block(text, pages, starts, a.kind, a.number)
+
+
+def _join_page_breaks(blocks: list[Block]) -> list[Block]:
     """Join a body block that ends mid-sentence with the block that continues it after a page break."""
-    out: list[str] = []
+    out: list[Block] = []
     for block in blocks:
-        if out:
+        if out and block.number is None and out[-1].kind != "heading" and block.kind != "heading":
             prev = out[-1]
             # Lower case after an unfinished block is a continuation. Upper case is one only where a name was
             # cut in two ("...Trans-Pacific" / "Partnership (CPTPP)..."): the block ends in a capitalised word.
-            last_word = prev.split()[-1]
-            continues = block[:1].islower() or (
+            last_word = prev.text.split()[-1]
+            continues = block.text[:1].islower() or (
                 last_word[:1].isupper() and last_word[-1:].isalpha() and not _is_heading(prev)
-                and not _is_heading(block) and not _NUMBERED.match(block))
-            if not _ends_sentence(prev) and continues and not _is_metadata(prev) and not _is_metadata(block):
-                out[-1] = f"{prev} {block}"
+                and not _is_heading(block) and not _NUMBERED.match(block.text))
+            if (not _ends_sentence(prev.text) and continues and not _is_metadata(prev)
+                    and not _is_metadata(block)):
+                out[-1] = join_blocks(prev, block)
                 continue
         out.append(block)
     return out
 
 
-def parse_document(name: str, text: str) -> Document:
-    """Parse one document's text; raises CorpusError when it has no paragraphs."""
-    blocks = _blocks(text)
-    if not blocks:
-        raise CorpusError(f"{name}: the file is empty; add text or remove it from the folder")
-    title = _clean_block(_MD_HEADING.sub(r"\1", blocks[0]))
-    blocks = _join_page_breaks(blocks[1:])
-    numbered = sum(bool(_NUMBERED.match(b)) for b in blocks) >= 2
-    last_numbered = max((i for i, b in enumerate(blocks) if _NUMBERED.match(b)), default=-1)
+def _body(block: Block, start: int) -> Block:
+    """The block without its first `start` characters (a typed number), pages shifted to match."""
+    text = block.text[start:]
+    lead = len(text) - len(text.lstrip())
+    pages, starts = pg.cut_front(block.pages, block.page_starts, start + lead)
+    return Block(text.strip(), pages, starts, block.kind, block.number)
 
-    dateline = source_url = section = ""
+
+def parse_document(name: str, text: str) -> Document:
+    """Parse one .txt/.md document's text; raises CorpusError when it has no paragraphs."""
+    return parse_blocks(name, plain_document(text))
+
+
+def parse_blocks(name: str, source: DocumentText, warn: Callable[[str], None] = lambda msg: None) -> Document:
+    """Number the blocks a reader found (see the module docstring); raises CorpusError when there are none."""
+    blocks = [b for b in source.blocks if b.text.strip()]
+    if not blocks:
+        what = "the file is empty" if source.kind == "text" else "no text was found in it"
+        raise CorpusError(f"{name}: {what}; add text or remove it from the folder")
+    title = source.title
+    if title is None:
+        title = clean_block(_MD_HEADING.sub(r"\1", blocks[0].text))
+        blocks = blocks[1:]
+    blocks = _join_page_breaks(blocks)
+    layout = source.kind != "text"
+    by_share = source.kind in ("pdf", "html")
+    n_numbered = sum(bool(_own_number(b) or b.number) for b in blocks)
+    body_blocks = sum(not _is_heading(b) for b in blocks) or 1
+    numbered = n_numbered >= 2 and (not by_share or n_numbered >= NUMBERED_SHARE * body_blocks)
+    last_numbered = max((i for i, b in enumerate(blocks) if _own_number(b) or b.number), default=-1)
+    dateline, source_url = source.dateline, source.source_url
+    section = ""
     paragraphs: list[Paragraph] = []
     headings: list[tuple[str, int]] = []
     counter = closing = 0
     closing_fragment = False  # whether the last closing-block paragraph is a short fragment
+
+    def add(label: str, block: Block, sec: str) -> None:
+        paragraphs.append(Paragraph(name, title, label, sec, block.text, pages=block.pages,
+                                    page_starts=block.page_starts))
+
     for i, block in enumerate(blocks):
         kind = _is_metadata(block)
         if kind == "url" and not source_url:
-            source_url = _URL_ONLY.match(block).group(1)
+            source_url = _URL_ONLY.match(block.text).group(1)
             continue
         if kind == "dateline" and not dateline and not paragraphs:
-            dateline = block
+            dateline = block.text
             continue
         in_closing = numbered and i > last_numbered
-        if not in_closing and _is_heading(block) and not (i + 1 == len(blocks)):
-            section = _MD_HEADING.sub(r"\1", block).strip()
+        if not in_closing and _is_heading(block) and not (i + 1 == len(blocks) and not block.kind):
+            section = _MD_HEADING.sub(r"\1", block.text).strip()
             headings.append((section, len(paragraphs)))
             continue
-        m = _NUMBERED.match(block) if numbered else None
+        m = _own_number(block) if numbered else None
         if m:
-            label, body = m.group(1), m.group(2).strip()
+            add(m.group(1), _body(block, m.start(2)), section)
+        elif numbered and block.number:
+            add(block.number, block, section)
         elif in_closing:
-            fragment = not _ends_sentence(block)
+            fragment = not _ends_sentence(block.text)
             if fragment and closing_fragment:  # signatory lines: one paragraph, lines joined by " / "
                 prev = paragraphs.pop()
-                paragraphs.append(Paragraph(name, title, prev.label, "", f"{prev.text} / {block}"))
+                add(prev.label, join_blocks(Block(prev.text, prev.pages, prev.page_starts), block, " / "), "")
                 continue
             closing_fragment = fragment
             closing += 1
-            label, body, section = f"S{closing}", block, ""
+            section = ""
+            add(f"S{closing}", block, "")
         else:
             counter += 1
-            label, body = (f"P{counter}" if numbered else str(counter)), block
-        paragraphs.append(Paragraph(name, title, label, section, body))
+            add(f"P{counter}" if numbered else str(counter), block, section)
     if not paragraphs:
         raise CorpusError(f"{name}: no paragraphs found under the title; separate paragraphs with blank lines")
+    paragraphs = _unique_labels(name, paragraphs, strict=not layout, warn=warn)
+    return Document(name, title, dateline, source_url, tuple(paragraphs), tuple(headings), source.kind,
+                    tuple(source.page_labels))
+
+
+def _unique_labels(name: str, paragraphs: list[Paragraph], strict: bool, warn) -> list[Paragraph]:
+    """A label must name one paragraph. A typed text file that repeats a number is refused (the user can fix
+    it); a PDF, web page or Word file (which the user cannot easily fix) gets "12-2" for the second "12"."""
     labels = [p.label for p in paragraphs]
-    if len(set(labels)) != len(labels):
-        dupes = sorted({lab for lab in labels if labels.count(lab) > 1})
+    if len(set(labels)) == len(labels):
+        return paragraphs
+    dupes = sorted({lab for lab in labels if labels.count(lab) > 1}, key=lambda s: (len(s), s))
+    if strict:
         raise CorpusError(f"{name}: paragraph numbers {', '.join(dupes)} occur twice; fix the numbering")
-    return Document(name, title, dateline, source_url, tuple(paragraphs), tuple(headings))
+    warn(f"{name}: paragraph numbers {', '.join(dupes[:10])} occur more than once; "
+         "later ones are labelled 12-2, 12-3, ...")
+    seen: dict[str, int] = {}
+    out = []
+    for p in paragraphs:
+        seen[p.label] = seen.get(p.label, 0) + 1
+        if seen[p.label] > 1:
+            p = Paragraph(p.doc, p.title, f"{p.label}-{seen[p.label]}", p.section, p.text, pages=p.pages,
+                          page_starts=p.page_starts)
+        out.append(p)
+    return out
 
 
 def list_document_files(folder: Path, warn: Callable[[str], None] = lambda msg: None) -> list[Path]:
-    """The .txt/.md files directly in `folder`, sorted; symlinks that leave the folder are skipped (with a
-    warning), so pointing the tool at a folder never reads files outside it."""
+    """The documents (.txt, .md, .pdf, .html, .htm, .docx) directly in `folder`, sorted; symlinks that leave
+    the folder are skipped (with a warning), so pointing the tool at a folder never reads files outside it."""
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"documents folder {folder} does not exist; pass an existing folder with --docs")
@@ -191,43 +261,38 @@ def list_document_files(folder: Path, warn: Callable[[str], None] = lambda msg: 
         if path.is_file():
             files.append(path)
     if not files:
-        raise CorpusError(f"no .txt or .md documents in {folder}; add some or pass another folder with --docs")
+        raise CorpusError(f"no documents (.txt, .md, .pdf, .html, .docx) in {folder}; add some or pass "
+                          "another folder with --docs")
     return files
 
 
-def read_text(path: Path) -> str:
-    """Read a document as UTF-8; a file that is not UTF-8 is refused with the byte offset of the problem."""
-    data = path.read_bytes()
-    if b"\x00" in data:
-        raise CorpusError(f"{path.name}: looks like a binary file (NUL byte at offset {data.index(0)}); "
-                          "remove it from the documents folder")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise CorpusError(f"{path.name}: not UTF-8 (bad byte at offset {e.start}); "
-                          "save the file as UTF-8 and build again") from e
-
-
-def load_corpus(folder: Path, warn: Callable[[str], None] = lambda msg: None) -> list[Document]:
+def load_corpus(folder: Path, warn: Callable[[str], None] = lambda msg: None,
+                progress: Callable[[str], None] = lambda msg: None) -> list[Document]:
     """Parse every document of a folder, in file-name order.
 
-    Policy: a file that cannot be read as text (binary, not UTF-8) stops the build with one message naming it,
-    because dropping it silently would hide content the user expects to be searched. A file with nothing to
-    index (empty, title only), a second copy of an identical file, or a file deleted while the folder is read
-    is skipped with a warning."""
+    Policy: a .txt/.md file that cannot be read as text (binary, not UTF-8) stops the build with one message
+    naming it, because dropping it silently would hide content the user expects to be searched. A file with
+    nothing to index (empty, title only, a PDF without text), a file another reader cannot read (encrypted or
+    damaged PDF, broken Word file), a second copy of an identical file, or a file deleted while the folder is
+    read is skipped with a warning. `progress` gets "progress: ..." lines from slow readers (long PDFs)."""
     documents, seen = [], {}
     for path in list_document_files(folder, warn):
         try:
-            text = read_text(path)
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            if digest in seen:
+                warn(f"skipped {path.name}: identical to {seen[digest]}")
+                continue
+            source = read_document(path, progress)
         except FileNotFoundError:
             warn(f"skipped {path.name}: it was deleted while the folder was being read")
             continue
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        if digest in seen:
-            warn(f"skipped {path.name}: identical to {seen[digest]}")
+        except UnreadableError as e:
+            warn(f"skipped {e}")
             continue
+        for message in source.warnings:
+            warn(message)
         try:
-            documents.append(parse_document(path.name, text))
+            documents.append(parse_blocks(path.name, source, warn))
         except CorpusError as e:
             if "occur twice" in str(e):
                 raise

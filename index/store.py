@@ -16,6 +16,7 @@ link with one atomic rename, so readers see the old index or the new one, never 
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -218,7 +219,8 @@ def _library_versions() -> dict:
 
 
 def _old_vectors(index_dir: Path, embedder: Embedder) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Vectors of an existing index, keyed by paragraph id + section, for re-embedding only what changed."""
+    """Vectors of an existing index, keyed by a hash of exactly the texts they embed (see reuse_key), for
+    re-embedding only what changed."""
     try:
         old = load_index(index_dir, search=False)
     except IndexFolderError:
@@ -226,12 +228,34 @@ def _old_vectors(index_dir: Path, embedder: Embedder) -> dict[str, tuple[np.ndar
     if (old.manifest.get("model"), old.manifest.get("weights_sha256"), old.manifest.get("embed_recipe")) != (
             embedder.name, embedder.weights_sha256, recipe_of(embedder)):
         return {}
+    if old.manifest.get("window_settings") != window_settings(embedder):  # windows cut otherwise: embed anew
+        return {}
     by_key = {}
     for i, p in enumerate(old.paragraphs):
         windows, sents = old.paragraph_windows(i), old.paragraph_sentences(i)
-        by_key[f"{p.id}:{p.section}"] = (old.window_vectors[windows.start:windows.stop],
-                                         old.sentence_vectors[sents.start:sents.stop])
+        spans = old.sentence_spans[sents.start:sents.stop]
+        key = reuse_key(embedder, [embed_text(p, w) for w in embedder.windows(p.text)],
+                        [p.text[s:e] for s, e in spans])
+        by_key[key] = (old.window_vectors[windows.start:windows.stop], old.sentence_vectors[sents.start:sents.stop])
     return by_key
+
+
+def window_settings(embedder: Embedder) -> dict:
+    """The settings that decide how a paragraph is cut into windows (recorded in the manifest)."""
+    settings = {k: v for k, v in sorted(vars(embedder).items())
+                if isinstance(v, (int, float, str)) and ("window" in k or "stride" in k)}
+    settings.update(model=embedder.name, recipe=recipe_of(embedder))  # the recipe names the window size
+    return settings
+
+
+def reuse_key(embedder: Embedder, window_texts: list[str], sentence_texts: list[str]) -> str:
+    """Vectors can be reused exactly when the texts the model would see are the same: a hash of every embedded
+    window text (title and section included), every sentence text, and the window settings of the embedder."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps(window_settings(embedder), sort_keys=True).encode())
+    for part in ("windows", *window_texts, "sentences", *sentence_texts):
+        digest.update(part.encode() + b"\x00")
+    return digest.hexdigest()
 
 
 def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
@@ -253,7 +277,7 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
         if same_model_only:
             refuse_other_model(index_dir, embedder)
         hashes = source_hashes(docs_dir)
-        documents = load_corpus(docs_dir, warn=lambda msg: log(f"warning: {msg}"))
+        documents = load_corpus(docs_dir, warn=lambda msg: log(f"warning: {msg}"), progress=log)
         reuse = _old_vectors(index_dir, embedder)
         paragraphs = [p for d in documents for p in d.paragraphs]
         splitting = _Progress(len(paragraphs), "paragraphs split into sentences", log)
@@ -266,15 +290,17 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
         sent_vecs: list[np.ndarray | None] = []
         todo_windows, todo_sents = [], []  # (paragraph index, texts) to embed
         for i, p in enumerate(paragraphs):
-            old = reuse.get(f"{p.id}:{p.section}")
-            if old is not None and len(old[1]) == len(spans[i]):
+            windows = [embed_text(p, w) for w in embedder.windows(p.text)]
+            sents = [p.text[s:e] for s, e in spans[i]]
+            old = reuse.get(reuse_key(embedder, windows, sents)) if reuse else None
+            if old is not None and len(old[0]) == len(windows) and len(old[1]) == len(sents):
                 window_vecs.append(old[0])
                 sent_vecs.append(old[1])
                 continue
             window_vecs.append(None)
             sent_vecs.append(None)
-            todo_windows.append((i, [embed_text(p, w) for w in embedder.windows(p.text)]))
-            todo_sents.append((i, [p.text[s:e] for s, e in spans[i]]))
+            todo_windows.append((i, windows))
+            todo_sents.append((i, sents))
         progress = _Progress(sum(len(ts) for _, ts in todo_windows + todo_sents), "texts embedded", log)
         _fill(window_vecs, todo_windows, embedder, progress)
         _fill(sent_vecs, todo_sents, embedder, progress)
@@ -284,7 +310,7 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
         manifest = {
             "format": FORMAT_VERSION, "model": embedder.name, "weights_sha256": embedder.weights_sha256,
             "dim": embedder.dim, "embed_recipe": recipe_of(embedder), "sources": hashes,
-            "faiss_index": kind, "versions": _library_versions(),
+            "faiss_index": kind, "versions": _library_versions(), "window_settings": window_settings(embedder),
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "counts": {"documents": len(documents), "paragraphs": len(paragraphs), "windows": n_windows,
                        "sentences": n_sentences, "embedded_paragraphs": len(todo_windows)},
@@ -368,7 +394,7 @@ def _write_docs(folder: Path, documents: list[Document], paragraphs: list[Paragr
     with open(folder / "paragraphs.jsonl", "w", encoding="utf-8") as f:
         for p, n, s in zip(paragraphs, window_counts, spans):
             f.write(json.dumps({**p.to_dict(), "windows": n, "sentences": s}, ensure_ascii=False) + "\n")
-    meta = [{"name": d.name, "title": d.title, "dateline": d.dateline, "source_url": d.source_url,
+    meta = [{"name": d.name, "title": d.title, "dateline": d.dateline, "source_url": d.source_url, "kind": d.kind, "page_labels": list(d.page_labels),
              "headings": [list(h) for h in d.headings]} for d in documents]
     (folder / "documents.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -411,7 +437,8 @@ def load_index(index_dir: Path, search: bool = True) -> LoadedIndex:
             for i, line in enumerate(f):
                 rec = json.loads(line)
                 paragraphs.append(Paragraph(rec["doc"], rec["title"], rec["label"], rec["section"], rec["text"],
-                                            rec["id"]))
+                                            rec["id"], tuple(rec.get("pages", ())),
+                                            tuple(rec.get("page_starts", ()))))
                 window_paragraph += [i] * rec["windows"]
                 sentence_paragraph += [i] * len(rec["sentences"])
                 spans += [tuple(s) for s in rec["sentences"]]

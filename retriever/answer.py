@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.corpus import Paragraph
+from index.pages import cite_label
 from index.store import LoadedIndex
 from retriever import settings
 from retriever.answer_type import DESCRIBE, states
@@ -27,8 +28,14 @@ class Citation:
 
     @property
     def label(self) -> str:
-        """How the citation is shown, e.g. "Japan-UK Joint Declaration on Economic Security Cooperation ¶8"."""
-        return f"{self.paragraph.title} ¶{self.paragraph.label}"
+        """How the citation is shown, e.g. "Japan-UK Joint Declaration on Economic Security Cooperation ¶8",
+        with the pages of a paged document: "... ¶6, pp. 2–3"."""
+        return f"{self.paragraph.title} {cite_label(self.paragraph.label, self.paragraph.pages)}"
+
+    @property
+    def quote_page(self):
+        """The printed page on which the quote starts (None for documents without pages)."""
+        return self.paragraph.page_of(max(self.paragraph.text.find(self.quote), 0))
 
 
 @dataclass

@@ -3,8 +3,12 @@ the evaluation, and the readable form for the terminal."""
 from __future__ import annotations
 
 
+from index.pages import cite_label
+
+
 def _paragraph(p) -> dict:
-    return {"doc": p.doc, "title": p.title, "paragraph": p.label, "section": p.section, "text": p.text}
+    return {"doc": p.doc, "title": p.title, "paragraph": p.label, "section": p.section, "pages": list(p.pages),
+            "text": p.text}
 
 
 def answer_to_json(answer) -> dict:
@@ -13,7 +17,8 @@ def answer_to_json(answer) -> dict:
         "question": answer.question,
         "answered": answer.answered,
         "answer": answer.text,
-        "citations": [{**_paragraph(c.paragraph), "quote": c.quote} for c in answer.citations],
+        "citations": [{**_paragraph(c.paragraph), "quote": c.quote, "quote_page": c.quote_page}
+                      for c in answer.citations],
         "passages": [{**_paragraph(h.paragraph), "score": round(h.score, 4), "dense": round(h.dense, 4),
                       "lexical": round(h.lexical, 4)} for h in answer.hits],
         "evidence": round(answer.evidence, 4),
@@ -41,6 +46,7 @@ def format_answer(answer) -> str:
     else:
         lines.append("Closest passages:")
         for h in answer.hits:
-            lines += [f"  [{h.paragraph.title} ¶{h.paragraph.label}] score {h.score:.3f}",
+            lines += [f"  [{h.paragraph.title} {cite_label(h.paragraph.label, h.paragraph.pages)}] "
+                      f"score {h.score:.3f}",
                       f"    {h.paragraph.text}", ""]
     return "\n".join(lines).rstrip() + "\n"

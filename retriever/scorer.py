@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retriever.features import ANSWER_FEATURES, PARAGRAPH_FEATURES, SENTENCE_FEATURES
+from retriever.features import ANSWER_FEATURES, PARAGRAPH_INPUTS, SENTENCE_FEATURES, paragraph_inputs
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
@@ -65,7 +65,8 @@ class Scorer:
     info: dict  # how it was fitted (data, folds, figures), for the README and the manifest
 
     def paragraph_probability(self, rows: np.ndarray) -> np.ndarray:
-        return self.paragraph.probability(rows)
+        """P(answers) for each candidate, from the PARAGRAPH_FEATURES rows of all candidates of one question."""
+        return self.paragraph.probability(paragraph_inputs(rows))
 
     def sentence_probability(self, rows: np.ndarray) -> np.ndarray:
         return self.sentence.probability(rows)
@@ -80,7 +81,7 @@ class Scorer:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Scorer":
-        return cls(LinearModel.from_dict(d["paragraph"], PARAGRAPH_FEATURES),
+        return cls(LinearModel.from_dict(d["paragraph"], PARAGRAPH_INPUTS),
                    LinearModel.from_dict(d["sentence"], SENTENCE_FEATURES),
                    LinearModel.from_dict(d["answer"], ANSWER_FEATURES),
                    float(d["abstain_below"]), float(d["follow_up_above"]), d.get("info", {}))

@@ -133,8 +133,8 @@ def test_huge_document_with_very_long_paragraphs_parses(tmp_path):
 
 
 def test_folder_without_documents_is_refused(tmp_path):
-    (tmp_path / "notes.pdf").write_bytes(b"%PDF")
-    with pytest.raises(CorpusError, match="no .txt or .md documents"):
+    (tmp_path / "notes.csv").write_text("a,b\n")
+    with pytest.raises(CorpusError, match=r"no documents \(.txt, .md, .pdf, .html, .docx\)"):
         load_corpus(tmp_path)
 
 

@@ -27,9 +27,9 @@ def test_browser_tests_skip_with_the_reason_when_chromium_is_missing(tmp_path):
 
 def build_cli(docs: Path, index_dir: Path, embedder, monkeypatch, capsys) -> str:
     import index.__main__ as cli
-    from index import embed
+    from index import embedders
 
-    monkeypatch.setattr(embed, "default_embedder", lambda: embedder)
+    monkeypatch.setattr(embedders, "make_embedder", lambda name: embedder)
     assert cli.main(["build", "--docs", str(docs), "--index", str(index_dir)]) == 0
     return capsys.readouterr().out
 

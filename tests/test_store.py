@@ -68,6 +68,28 @@ def test_only_changed_documents_are_re_embedded_and_results_match_full_rebuild(t
     np.testing.assert_array_equal(a.sentence_vectors, b.sentence_vectors)
 
 
+def test_editing_a_title_re_embeds_that_documents_windows(tiny_docs, tmp_path):
+    """The windows embed "title. section. text": a new title must not keep the old vectors (issue #11)."""
+    build_index(tiny_docs, tmp_path / "idx", FakeEmbedder())
+    text = (tiny_docs / "beta.md").read_text()
+    (tiny_docs / "beta.md").write_text(text.replace("Beta Notes on Forestry", "Beta Notes on Woodland"))
+    second = FakeEmbedder()
+    manifest = build_index(tiny_docs, tmp_path / "idx", second)
+    assert manifest["counts"]["embedded_paragraphs"] == 2
+    assert "Beta Notes on Woodland. Oak trees in the valley are protected by a new ordinance." in second.encoded
+    assert not any("Alpha" in t or "salmon" in t for t in second.encoded)  # the other document is reused
+    full = FakeEmbedder()
+    build_index(tiny_docs, tmp_path / "full", full)
+    np.testing.assert_array_equal(load_index(tmp_path / "idx").window_vectors,
+                                  load_index(tmp_path / "full").window_vectors)
+
+
+def test_other_window_settings_re_embed_everything(tiny_docs, tmp_path):
+    build_index(tiny_docs, tmp_path / "idx", FakeEmbedder())
+    other = FakeEmbedder(window_words=20, stride_words=10)
+    assert build_index(tiny_docs, tmp_path / "idx", other)["counts"]["embedded_paragraphs"] == 5
+
+
 def test_long_paragraph_is_embedded_as_windows_not_truncated(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()

@@ -7,7 +7,7 @@ from pathlib import Path
 import gradio as gr
 
 from retriever import settings
-from ui.render import answer_html, answer_markdown, document_html
+from ui.render import answer_html, answer_markdown, document_html, page_view_html
 
 EXAMPLES = [
     "Which country is co-developing the fighter jet with Japan and the UK?",
@@ -34,7 +34,7 @@ document.addEventListener('click', function (event) {
 """
 
 SCROLL_TO_TARGET = """() => { setTimeout(() => {
-  const el = document.querySelector('#doc-view .para.target');
+  const el = document.querySelector('#page-view .quote-box') || document.querySelector('#doc-view .para.target');
   if (el) el.scrollIntoView({block: 'center'});
 }, 150); }"""
 
@@ -54,9 +54,16 @@ CSS = """
 mark { background: #fde68a; color: inherit; padding: 0 .1em; }
 .doc .para { display: flex; gap: .8em; padding: .3em .5em; border-radius: 6px; }
 .doc .para-label { flex: 0 0 3.2em; font-weight: 600; color: var(--body-text-color-subdued); }
+.doc .para-pages { display: block; font-weight: 400; font-size: 0.8em; }
 .doc .para p { margin: 0; }
 .doc .para { margin: .35em 0; }
 .doc .para.target { background: #fef3c7; outline: 2px solid #f59e0b; }
+.page-view { margin: 0 0 1em 0; }
+.page-view figcaption { font-weight: 600; margin-bottom: .3em; }
+.page-frame { position: relative; display: inline-block; max-width: 100%; border: 1px solid var(--border-color-primary); }
+.page-frame img { display: block; max-width: 100%; height: auto; }
+.page-frame .para-box { position: absolute; outline: 2px solid #2563eb; border-radius: 2px; }
+.page-frame .quote-box { position: absolute; background: rgba(250, 204, 21, .45); mix-blend-mode: multiply; }
 .others summary { cursor: pointer; margin-top: .6em; }
 """
 
@@ -105,12 +112,52 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
             raise gr.Error(f"unknown document {name!r}; pick one from the list")
         return document_html(meta[name], by_doc.get(name, []), target)
 
-    def open_citation(value):
+    def show_page(name, page, label=None, quote=""):
+        """A PDF page image (rendered on demand, cached in the index folder), with paragraph `label` outlined
+        and `quote` highlighted; "" for documents without pages."""
+        from index.page_view import page_image, page_index, page_text_of, text_boxes
+
+        labels = meta.get(name, {}).get("page_labels") or []
+        index_in_file = page_index(labels, page) if labels else None
+        if index_in_file is None:
+            return ""
+        path = assistant.docs_dir / name
+        image = page_image(path, index_in_file, assistant.index.folder).read_bytes()
+        para = next((p for p in by_doc.get(name, []) if p.label == label), None)
+        texts = [page_text_of(para, page) if para else "", quote or ""]
+        para_boxes, quote_boxes = text_boxes(path, index_in_file, texts)
+        where = f"p. {page}" + (f" (PDF p. {index_in_file + 1})" if str(page) != str(index_in_file + 1) else "")
+        caption = f"{meta[name]['title']}, {where}" + (f", ¶{label} outlined" if para else "")
+        return page_view_html(image, caption, para_boxes, quote_boxes)
+
+    def page_choices(name):
+        labels = meta.get(name, {}).get("page_labels") or []
+        return gr.Dropdown(choices=[str(v) for v in labels], value=str(labels[0]) if labels else None,
+                           visible=bool(labels))
+
+    def pick_document(name):
+        labels = meta.get(name, {}).get("page_labels") or []
+        return show_document(name), page_choices(name), show_page(name, labels[0]) if labels else ""
+
+    def pick_page(name, page):
+        labels = meta.get(name, {}).get("page_labels") or []
+        match = next((v for v in labels if str(v) == str(page)), None)
+        return show_page(name, match) if match is not None else gr.skip()
+
+    def open_citation(value, history):
         doc, _, rest = (value or "").partition("|")
         label = rest.split("|")[0]
         if doc not in meta:
-            return gr.skip(), gr.skip(), gr.skip()
-        return gr.Dropdown(value=doc), show_document(doc, label), gr.Tabs(selected="docs")
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        cited = next((c for a in reversed(history or []) for c in a.get("citations", [])
+                      if c["doc"] == doc and c["paragraph"] == label), None)
+        para = next((p for p in by_doc.get(doc, []) if p.label == label), None)
+        page = cited.get("quote_page") if cited else (para.pages[0] if para and para.pages else None)
+        view = show_page(doc, page, label, cited["quote"] if cited else "") if page is not None else ""
+        labels = meta[doc].get("page_labels") or []
+        pages = gr.Dropdown(choices=[str(v) for v in labels], visible=bool(labels),
+                            value=str(page) if page is not None else (str(labels[0]) if labels else None))
+        return gr.Dropdown(value=doc), show_document(doc, label), view, pages, gr.Tabs(selected="docs")
 
     def run_evaluation():
         from ui.evaluation import evaluate
@@ -144,6 +191,11 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
             with gr.Tab("Documents", id="docs"):
                 doc_pick = gr.Dropdown([(d["title"], d["name"]) for d in documents], value=first,
                                        label="Document", elem_id="doc-pick")
+                first_labels = meta[first].get("page_labels") or []
+                page_pick = gr.Dropdown([str(v) for v in first_labels], label="Page (as printed)",
+                                        value=str(first_labels[0]) if first_labels else None,
+                                        visible=bool(first_labels), elem_id="page-pick")
+                page_view = gr.HTML(show_page(first, first_labels[0]) if first_labels else "", elem_id="page-view")
                 doc_view = gr.HTML(show_document(first), elem_id="doc-view")
             with gr.Tab("Evaluation", id="eval"):
                 gr.Markdown("Runs the evaluation set (eval/questions.jsonl) through this pipeline in every "
@@ -161,8 +213,10 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
         question.submit(ask, inputs, outputs)
         ask_button.click(ask, inputs, outputs)
         past.input(reopen, [past, history], [answer, markdown])
-        doc_pick.input(show_document, doc_pick, doc_view)
-        nav.change(open_citation, nav, [doc_pick, doc_view, tabs]).then(None, None, None, js=SCROLL_TO_TARGET)
+        doc_pick.input(pick_document, doc_pick, [doc_view, page_pick, page_view])
+        page_pick.input(pick_page, [doc_pick, page_pick], page_view)
+        nav.change(open_citation, [nav, history], [doc_pick, doc_view, page_view, page_pick, tabs]).then(
+            None, None, None, js=SCROLL_TO_TARGET)
         run.click(run_evaluation, None, [summary, table, plot, failing])
 
         def answer(question: str, k: int = settings.DEFAULT_K, mode: str = settings.DEFAULT_MODE) -> dict:

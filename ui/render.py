@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from html import escape
 
+from index.pages import cite_label, format_pages
+
 ABSTAIN_MESSAGE = "The documents do not appear to answer this."
 
 
@@ -18,7 +20,8 @@ def chip(c: dict) -> str:
     """A clickable citation chip; the page script opens the paragraph in the Documents view."""
     target = escape(f"{c['doc']}|{c['paragraph']}", quote=True)
     return (f'<button type="button" class="cite-chip" data-cite="{target}" '
-            f'title="Open in the Documents view">{escape(c["title"])} ¶{escape(c["paragraph"])}</button>')
+            f'title="Open in the Documents view">{escape(c["title"])} '
+            f'{escape(cite_label(c["paragraph"], c.get("pages")))}</button>')
 
 
 def highlighted(text: str, quotes: list[str]) -> str:
@@ -88,7 +91,7 @@ def answer_markdown(a: dict) -> str:
         lines.append(f"_{ABSTAIN_MESSAGE}_")
         return "\n".join(lines)
     for c in a["citations"]:
-        lines.append(f"> {c['quote']}  \n> — *{c['title']}*, ¶{c['paragraph']}")
+        lines.append(f"> {c['quote']}  \n> — *{c['title']}*, {cite_label(c['paragraph'], c.get('pages'))}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -107,8 +110,9 @@ def document_html(meta: dict, paragraphs: list, target: str | None = None) -> st
         for heading in heads.get(i, []):
             parts.append(f"<h3>{escape(heading)}</h3>")
         cls = "para target" if p.label == target else "para"
+        where = f'<span class="para-pages">{escape(format_pages(p.pages))}</span>' if p.pages else ""
         parts.append(f'<div class="{cls}" id="{anchor(p.doc, p.label)}"><span class="para-label">¶{escape(p.label)}'
-                     f'</span><p>{escape(p.text)}</p></div>')
+                     f'{where}</span><p>{escape(p.text)}</p></div>')
     parts.append("</article>")
     return "".join(parts)
 
@@ -143,3 +147,20 @@ def hit_curve_svg(curves: dict[str, list[float]], width: int = 520, height: int 
     parts.append(f'<text x="{(width - right + left) / 2:.0f}" y="{height}" font-size="11" text-anchor="middle">k</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def page_view_html(image_png: bytes, caption: str, paragraph_boxes: list | None = None,
+                   quote_boxes: list | None = None) -> str:
+    """A PDF page as printed (the PNG inline, so nothing is fetched), the cited paragraph outlined and the quote
+    highlighted by boxes positioned in fractions of the page (index.page_view.text_boxes)."""
+    import base64
+
+    def boxes(items, cls):
+        return "".join(f'<div class="{cls}" style="left:{100 * x:.3f}%;top:{100 * y:.3f}%;width:{100 * w:.3f}%;'
+                       f'height:{100 * h:.3f}%"></div>' for x, y, w, h in items or [])
+
+    data = base64.b64encode(image_png).decode("ascii")
+    return (f'<figure class="page-view"><figcaption>{escape(caption)}</figcaption><div class="page-frame">'
+            f'<img alt="{escape(caption, quote=True)}" src="data:image/png;base64,{data}">'
+            f'{boxes(paragraph_boxes, "para-box")}{boxes(quote_boxes, "quote-box")}</div></figure>')
+

@@ -1,0 +1,211 @@
+"""The PDF reader: text lines with their positions from PDFium (pypdfium2, Apache/BSD; PyMuPDF is AGPL and
+this is a network service), turned into paragraph blocks by index.readers.pdf_layout.
+
+Pages are read one at a time and closed, so memory stays bounded on long files; a "progress:" line is logged
+every few seconds. Pages without a text layer but with images (scans) are OCRed with Debian's `tesseract`
+when it is installed (the page rendered by PDFium at OCR_DPI, read back as positioned lines); without it the
+build warns naming the file and the pages, and indexes the rest.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable
+
+from index.readers import DocumentText, UnreadableError
+from index.readers.pdf_layout import Line, Page, drop_running_lines, page_blocks, printed_labels
+
+OCR_DPI = 300  # tesseract reads 300 dpi scans best
+OCR_TIMEOUT = 120  # seconds for one page
+PROGRESS_SECONDS = 5.0
+_SEGMENTS = re.compile(r"[^\r\n\ufffe]+|\ufffe|\r\n|\r|\n")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufeff]")
+
+
+def _pages_text(indexes: list[int]) -> str:
+    """"1, 3–5" for 0-based page indexes (shown 1-based, as a PDF viewer numbers them)."""
+    out, run = [], []
+    for i in sorted(indexes):
+        if run and i == run[-1] + 1:
+            run.append(i)
+            continue
+        if run:
+            out.append(f"{run[0] + 1}" if len(run) == 1 else f"{run[0] + 1}–{run[-1] + 1}")
+        run = [i]
+    if run:
+        out.append(f"{run[0] + 1}" if len(run) == 1 else f"{run[0] + 1}–{run[-1] + 1}")
+    return ", ".join(out)
+
+
+def _has_page_objects(path: Path) -> bool:
+    """Whether the file holds any /Type /Page object (a PDF with an empty page tree has none)."""
+    with open(path, "rb") as f:
+        data = f.read(64 << 20)
+    empty_tree = re.search(rb"/Count\s+0\b", data) is not None
+    return not empty_tree or re.search(rb"/Type\s*/Page(?![s\w])", data) is not None or b"/ObjStm" in data
+
+
+def _char_index_map(text: str, count: int) -> Callable[[int], int]:
+    """PDFium counts characters in UTF-16 units; Python counts code points. Map a str index to a char index."""
+    if len(text) == count:
+        return lambda i: i
+    starts, unit = [], 0
+    for ch in text:
+        starts.append(unit)
+        unit += 2 if ord(ch) > 0xFFFF else 1
+    return lambda i: min(starts[i], count - 1)
+
+
+def page_lines(page, index: int) -> list[Line]:
+    """The visual lines of one page, in PDFium's reading order, with their boxes (loose: font ascent to
+    descent, so line heights compare across lines)."""
+    import pypdfium2.raw as pdfium_c
+
+    textpage = page.get_textpage()
+    try:
+        count = textpage.count_chars()
+        if count <= 0:
+            return []
+        text = textpage.get_text_range()
+        char_at = _char_index_map(text, count)
+        lines: list[Line] = []
+        for m in _SEGMENTS.finditer(text):
+            seg = m.group(0)
+            if seg == "\ufffe":
+                if lines:
+                    lines[-1].hyphen = True
+                continue
+            if seg in ("\r\n", "\r", "\n"):
+                continue
+            raw = seg.strip()
+            if not raw:
+                continue
+            first = m.start() + (len(seg) - len(seg.lstrip()))
+            last = m.start() + len(seg.rstrip()) - 1
+            left, bottom, _, top = textpage.get_charbox(char_at(first), loose=True)
+            _, bottom2, right, top2 = textpage.get_charbox(char_at(last), loose=True)
+            if top2 - bottom2 > top - bottom:  # the line's height is its larger end's (small caps, superscripts)
+                top, bottom = top2, bottom2
+            clean = _CONTROL.sub("", raw.replace("\xad", "-")).strip()
+            hyphen = False
+            if len(clean) > 1 and clean.endswith("-") and clean[-2].isalpha():
+                clean, hyphen = clean[:-1], True
+            if clean:
+                line = Line(clean, left, right, top, bottom, index, hyphen)
+                line.bold = pdfium_c.FPDFText_GetFontWeight(textpage.raw, char_at(first)) >= 600
+                lines.append(line)
+        return lines
+    finally:
+        textpage.close()
+
+
+def _has_images(page) -> bool:
+    import pypdfium2.raw as pdfium_c
+
+    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+
+
+def ocr_lines(page, index: int, height: float, tesseract: str) -> list[Line]:
+    """OCR one page with tesseract (TSV output: one row per word with its box) into positioned lines."""
+    image = page.render(scale=OCR_DPI / 72).to_pil()
+    with tempfile.TemporaryDirectory() as tmp:
+        png = Path(tmp) / "page.png"
+        image.save(png)
+        done = subprocess.run([tesseract, str(png), "stdout", "tsv"], capture_output=True, text=True,
+                              timeout=OCR_TIMEOUT, check=True)
+    words: dict[tuple, list] = {}
+    for row in done.stdout.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+            continue
+        key = (int(cols[2]), int(cols[3]), int(cols[4]))
+        words.setdefault(key, []).append((int(cols[6]), int(cols[7]), int(cols[8]), int(cols[9]), cols[11].strip()))
+    scale = 72 / OCR_DPI
+    lines, prev_par = [], None
+    for key in sorted(words):  # block, paragraph, line: tesseract's reading order
+        ws = words[key]
+        text = " ".join(w[4] for w in ws)
+        x0, x1 = min(w[0] for w in ws) * scale, max(w[0] + w[2] for w in ws) * scale
+        top, bottom = height - min(w[1] for w in ws) * scale, height - max(w[1] + w[3] for w in ws) * scale
+        hyphen = len(text) > 1 and text.endswith("-") and text[-2].isalpha()
+        line = Line(text[:-1] if hyphen else text, x0, x1, top, bottom, index, hyphen, key[:2] != prev_par)
+        prev_par = key[:2]
+        lines.append(line)
+    return lines
+
+
+def read_pdf(path: Path, log: Callable[[str], None] = lambda msg: None) -> DocumentText:
+    """Read a PDF into blocks with printed page labels; raises UnreadableError for an encrypted, damaged,
+    empty or text-less file (the message names the file, the problem and what to do)."""
+    import pypdfium2 as pdfium
+
+    name = path.name
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as e:
+        if "password" in str(e).lower():
+            raise UnreadableError(f"{name}: encrypted, not read (the PDF needs a password); "
+                                  "save a copy without a password to index it") from e
+        if not _has_page_objects(path):  # PDFium cannot open a PDF whose page tree is empty
+            raise UnreadableError(f"{name}: the PDF has no pages, not read; export it again") from e
+        raise UnreadableError(f"{name}: damaged PDF, not read ({e}); download or export it again") from e
+    warnings: list[str] = []
+    try:
+        n = len(pdf)
+        if n == 0:
+            raise UnreadableError(f"{name}: the PDF has no pages, not read; export it again")
+        pdf_labels = [pdf.get_page_label(i) for i in range(n)]
+        tesseract = shutil.which("tesseract")
+        pages, scanned, ocred, failed = [], [], [], []
+        started = last = time.perf_counter()
+        for i in range(n):
+            lines, height = [], 0.0
+            try:
+                page = pdf[i]
+            except pdfium.PdfiumError:
+                failed.append(i)
+                pages.append(Page(i, height, lines))
+                continue
+            try:
+                height = page.get_height()
+                lines = page_lines(page, i)
+                if not lines and _has_images(page):
+                    if tesseract:
+                        lines = ocr_lines(page, i, height, tesseract)
+                        ocred.append(i)
+                    if not lines:
+                        scanned.append(i)
+            except (pdfium.PdfiumError, subprocess.SubprocessError, OSError):
+                failed.append(i)
+            finally:
+                page.close()
+            pages.append(Page(i, height, lines))
+            now = time.perf_counter()
+            if now - last >= PROGRESS_SECONDS:
+                last = now
+                log(f"progress: {name}: {i + 1:,} of {n:,} pages read ({now - started:.0f} s)")
+    finally:
+        pdf.close()
+    if failed:
+        warnings.append(f"{name}: pages {_pages_text(failed)} are damaged and were not read")
+    if scanned:
+        how = ("OCR found no text on them" if tesseract else
+               "install tesseract-ocr (apt-get install tesseract-ocr) to read them by OCR")
+        warnings.append(f"{name}: pages {_pages_text(scanned)} are scanned images without a text layer, "
+                        f"not read; {how}")
+    if not any(p.lines for p in pages):
+        detail = f" ({warnings[-1].split(': ', 1)[1]})" if warnings else ""
+        raise UnreadableError(f"{name}: no text found in the PDF{detail}, not read"
+                              + ("" if detail else "; it may be blank or made of drawings only"))
+    printed_labels(pages, pdf_labels)
+    drop_running_lines(pages)
+    blocks, title = page_blocks(pages)
+    labels = [p.label for p in pages]
+    if title is None:
+        return DocumentText(blocks, kind="pdf", warnings=warnings, page_labels=labels)
+    return DocumentText(blocks[:title] + blocks[title + 1:], title=blocks[title].text, kind="pdf",
+                        warnings=warnings, page_labels=labels)

@@ -1,0 +1,156 @@
+"""The readers on the real documents of ../shared/documents/ (PDF, HTML, DOCX nobody on the team wrote; licences
+in their PROVENANCE.md). Read in place, never copied into the project; skipped when the folder is missing."""
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT
+from fakes import FakeEmbedder
+from index.corpus import load_corpus, parse_blocks
+from index.readers import read_document
+
+DOCUMENTS = PROJECT.parent / "shared" / "documents"
+pytestmark = [pytest.mark.integration,
+              pytest.mark.skipif(not DOCUMENTS.is_dir(), reason=f"the shared test documents are not at {DOCUMENTS}")]
+
+
+def parsed(relative: str):
+    path = DOCUMENTS / relative
+    if not path.is_file():
+        pytest.skip(f"{path} is missing")
+    warnings = []
+    return parse_blocks(path.name, read_document(path), warnings.append)
+
+
+def test_gee_v_gee_keeps_words_automatic_numbers():
+    """Its numbers come from the ParaLevel1 style's list (numbering.xml), not from the text. Word shows 1..30:
+    34 of the 64 ParaLevel1 paragraphs (headings and quotes) switch numbering off with numId 0."""
+    doc = parsed("docx/uk-judgment-gee-v-gee-2022-ewhc-1369-ch.docx")
+    numbered = [p for p in doc.paragraphs if p.label.isdigit()]
+    assert [p.label for p in numbered] == [str(i) for i in range(1, 31)]
+    assert numbered[0].text.startswith("This is my judgment on an application by the claimant")
+    assert numbered[0].section == "Introduction"
+    # the quoted order under ¶7 belongs to ¶7, as the judgment cites it
+    assert "(8) The First Defendant shall use his reasonable" in numbered[6].text
+    assert numbered[-1].text.startswith("Finally, I apologise for the length of time")
+    assert {"Background", "Discussion", "Delay", "Disclosure", "Conclusion"} <= {h for h, _ in doc.headings}
+    assert not any("Approved Judgment" in p.text for p in numbered)  # page headers are not read
+
+
+def test_onr_guide_keeps_multilevel_list_style_numbers():
+    doc = parsed("docx/uk-onr-tag-ns-tast-gd-004-fundamental-principles.docx")
+    labels = [p.label for p in doc.paragraphs]
+    assert labels[labels.index("1.1"):labels.index("1.1") + 4] == ["1.1", "2.1", "2.2", "3.1"]
+    assert next(p for p in doc.paragraphs if p.label == "1.1").section == "1. INTRODUCTION"
+
+
+def test_typed_numbers_in_a_word_file_without_numbering_xml():
+    doc = parsed("docx/uk-judgment-abisoye-2012-ukut-82-iac.docx")
+    numbered = [p.label for p in doc.paragraphs if p.label.isdigit()]
+    assert numbered[:5] == ["1", "2", "3", "4", "5"] and len(numbered) >= 18
+
+
+def test_termhouse_quotes_stay_inside_their_numbered_paragraphs():
+    doc = parsed("docx/uk-judgment-termhouse-v-al-balhaa-2021-ewca-civ-1881.docx")
+    numbered = [p for p in doc.paragraphs if p.label.isdigit()]
+    assert [p.label for p in numbered] == [str(i) for i in range(1, len(numbered) + 1)] and len(numbered) >= 35
+    assert not [p for p in doc.paragraphs if p.label.startswith("P") and p.section not in ("", None)
+                and doc.paragraphs.index(p) > doc.paragraphs.index(numbered[0])]
+
+
+def test_opss_pdf_keeps_its_numbered_list_and_drops_header_and_footer():
+    doc = parsed("pdf/uk-opss-hand-sanitising-guidance-2020.pdf")
+    assert doc.title == "Placing hand cleaning and sanitising products on the UK market"
+    texts = [p.text for p in doc.paragraphs]
+    for n in (1, 2, 3):
+        assert sum(t.startswith(f"{n}. Products") for t in texts) == 1
+    header = "Guidance for businesses on placing hand cleaning and sanitising products on the UK market"
+    assert not any(header in t for t in texts)
+    assert not any(re.fullmatch(r"\d+", t) for t in texts)  # no page-number footer as a paragraph
+    first = next(p for p in doc.paragraphs if p.text.startswith("This guidance is intended for businesses"))
+    assert first.pages == (2,)  # checked by eye: page 2 of the PDF, printed "2" in its footer
+    last = next(p for p in doc.paragraphs if p.text.startswith("© Crown copyright 2020"))
+    assert last.pages == (5,)
+
+
+def test_acl_two_column_paper_uses_its_printed_page_numbers():
+    doc = parsed("pdf/acl2020-s2orc-two-column.pdf")
+    assert doc.title == "S2ORC: The Semantic Scholar Open Research Corpus"
+    pages = {page for p in doc.paragraphs for page in p.pages}
+    assert min(pages) == 4969 and max(pages) == 4983 and len(pages) == 15
+    # checked by eye on the page image: PDF page 4 is printed 4972, section 2.4 is in its left column
+    para = next(p for p in doc.paragraphs if p.text.startswith("We construct the final corpus by assembling"))
+    assert para.pages == (4972,) and para.section == "2.4 Assembling the corpus"
+    # the paragraph at the foot of 4972's right column runs on to 4973, and knows where 4973 starts
+    cont = next(p for p in doc.paragraphs if p.text.startswith("The resulting corpus consists of 81.1M papers"))
+    assert cont.pages == (4972, 4973) and "§2.1. The" in cont.text[:cont.page_starts[1] + 4]
+    assert not any(re.fullmatch(r"49[6-8]\d", p.text) for p in doc.paragraphs)
+
+
+def test_geotopo_roman_front_matter_then_arabic_pages():
+    doc = parsed("pdf/geotopo-roman-front-matter.pdf")
+    first_pages = [p.pages[0] for p in doc.paragraphs]
+    assert first_pages[0] == "i" and "ii" in first_pages and "iii" in first_pages
+    arabic = [pg for pg in first_pages if isinstance(pg, int)]
+    assert arabic == sorted(arabic) and arabic[0] == 1 and arabic[-1] == 114
+    # running headers like "7   1.2. METRISCHE RÄUME" (page number and section title) are gone
+    assert not any(re.match(r"^\d+ \d+\.\d+\. [A-ZÄÖÜ ]+$", p.text) for p in doc.paragraphs)
+
+
+def test_wikipedia_print_drops_its_browser_header_and_footer():
+    doc = parsed("pdf/wikipedia-cabinet-office-print.pdf")
+    for p in doc.paragraphs:
+        assert "03/10/2023" not in p.text and "en.wikipedia.org/wiki/Cabinet_Office" not in p.text
+    assert {page for p in doc.paragraphs for page in p.pages} == {1, 2, 3, 4, 5, 6}
+
+
+def test_html_pages_give_the_article_only():
+    duck = parsed("html/wikipedia-duck.html")
+    assert duck.title.startswith("Duck")
+    assert {"Etymology", "Taxonomy", "Behaviour"} <= {h for h, _ in duck.headings}
+    text = " ".join(p.text for p in duck.paragraphs)
+    for junk in ("Jump to content", "Privacy policy", "Cookie statement", "Create account", "Edit links"):
+        assert junk not in text
+    news = parsed("html/wikimedia-foundation-news-turkey.html")
+    assert news.dateline == "2020-01-15"
+    assert news.paragraphs[0].text.startswith("Today, on Wikipedia’s 19th birthday")
+    cc = parsed("html/creativecommons-org-what-we-do.html")
+    assert not any("cookie" in p.text.lower() or "Donate" == p.text for p in cc.paragraphs)
+
+
+def test_blog_post_body_matches_readabilitys_extraction():
+    ours = parsed("html/firefox-nightly-blog-issue-85.html")
+    expected = parsed("html/firefox-nightly-blog-issue-85.readability-expected.html")
+    squash = lambda t: re.sub(r"\W+", "", t).lower()  # noqa: E731
+    have = {squash(p.text) for p in ours.paragraphs}
+    want = [squash(p.text) for p in expected.paragraphs]
+    # 39 of 49 on 2026-12-01: trafilatura leaves out image captions and some nested bug lists
+    assert sum(w in have for w in want) >= 0.75 * len(want)
+    assert not any("cookie" in p.text.lower() for p in ours.paragraphs)
+
+
+def test_a_folder_of_all_real_documents_builds_with_one_warning_per_unreadable_file(tmp_path):
+    """Encrypted and corrupt PDFs are skipped with their warning, everything else is indexed (fake embedder)."""
+    from index.store import build_index
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for path in sorted(DOCUMENTS.glob("*/*")):
+        # copies in the test's temporary folder (a symlink out of the folder is refused by design); geotopo is
+        # left out for its size only (117 pages of maths), it is read by the test above
+        if path.suffix in (".pdf", ".html", ".docx") and "geotopo" not in path.name:
+            shutil.copyfile(path, folder / path.name)
+    log = []
+    manifest = build_index(folder, tmp_path / "idx", FakeEmbedder(), log=log.append)
+    warnings = [m for m in log if m.startswith("warning:")]
+    skipped = {m.split()[2].rstrip(":") for m in warnings if m.startswith("warning: skipped")}
+    assert {"encrypted-libreoffice-writer-password.pdf", "wikipedia-cabinet-office-print.corrupt.pdf"} <= skipped
+    assert any("encrypted, not read" in m for m in warnings)
+    assert any("corrupt.pdf: damaged PDF, not read" in m for m in warnings)
+    if shutil.which("tesseract") is None:
+        assert any("scanned-wikipedia-ocr-printout.pdf: " in m and "pages 1 are scanned" in m for m in warnings)
+    kinds = Counter(p.suffix for p in folder.iterdir())
+    assert manifest["counts"]["documents"] >= sum(kinds.values()) - 3

@@ -1,0 +1,95 @@
+"""The Word reader on files generated with python-docx: automatic numbering ("List Number", numbering set on the
+paragraph or through its style) becomes the labels, headings become sections, broken files are refused."""
+import zipfile
+
+import pytest
+
+from index.corpus import load_corpus, parse_blocks
+from index.readers import read_document, sniff
+
+docx = pytest.importorskip("docx")
+
+
+def numbered_docx(path, title="Harbour Decision"):
+    d = docx.Document()
+    d.add_paragraph(title)
+    d.add_heading("Background", level=1)
+    for text in ("The harbour of Portwick will be dredged in spring.",
+                 "Funding comes from the regional council.",
+                 "The lighthouse will be repainted."):
+        d.add_paragraph(text, style="List Number")
+    d.add_paragraph("“A quoted passage of the regulation, which belongs to the paragraph above.”")
+    d.add_heading("Decision", level=1)
+    d.add_paragraph("The works are approved.", style="List Number")
+    d.add_paragraph("Signed at Portwick on 4 March 2026.")
+    d.save(str(path))
+
+
+def test_word_automatic_numbers_become_labels(tmp_path):
+    numbered_docx(tmp_path / "decision.docx")
+    doc = parse_blocks("decision.docx", read_document(tmp_path / "decision.docx"))
+    assert doc.kind == "docx" and doc.title == "Harbour Decision"
+    assert [p.label for p in doc.paragraphs] == ["1", "2", "3", "4", "S1"]
+    assert [p.section for p in doc.paragraphs] == ["Background", "Background", "Background", "Decision", ""]
+    assert doc.paragraphs[0].text == "The harbour of Portwick will be dredged in spring."
+    # the unnumbered quote under ¶3 is part of ¶3, as a court cites it
+    assert doc.paragraphs[2].text == ("The lighthouse will be repainted. “A quoted passage of the regulation, which "
+                                      "belongs to the paragraph above.”")
+    assert doc.paragraphs[4].text == "Signed at Portwick on 4 March 2026."
+    assert all(p.pages == () for p in doc.paragraphs)
+
+
+def test_numbering_set_on_the_paragraph_with_a_start_override(tmp_path):
+    """numPr on the paragraph itself (not via its style), and a list instance that starts at 7."""
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    numbered_docx(tmp_path / "base.docx")
+    d = docx.Document(str(tmp_path / "base.docx"))
+    numbering = d.part.numbering_part.element
+    list_number = d.styles["List Number"].element.pPr.numPr.numId.val
+    abstract = next(n for n in numbering.iter(qn("w:num")) if n.get(qn("w:numId")) == str(list_number))
+    abstract_id = abstract.find(qn("w:abstractNumId")).get(qn("w:val"))
+    num = etree.SubElement(numbering, qn("w:num"), {qn("w:numId"): "77"})
+    etree.SubElement(num, qn("w:abstractNumId"), {qn("w:val"): abstract_id})
+    override = etree.SubElement(num, qn("w:lvlOverride"), {qn("w:ilvl"): "0"})
+    etree.SubElement(override, qn("w:startOverride"), {qn("w:val"): "7"})
+    body = docx.Document()
+    body.add_paragraph("Annex")
+    for text in ("Seventh point of the annex.", "Eighth point of the annex."):
+        p = body.add_paragraph(text)
+        ppr = p._p.get_or_add_pPr()
+        numpr = etree.SubElement(ppr, qn("w:numPr"))
+        etree.SubElement(numpr, qn("w:ilvl"), {qn("w:val"): "0"})
+        etree.SubElement(numpr, qn("w:numId"), {qn("w:val"): "77"})
+    # graft the numbering definitions onto the new document
+    target = body.part.numbering_part.element
+    for child in list(target):
+        target.remove(child)
+    for child in numbering:
+        target.append(child)
+    body.save(str(tmp_path / "annex.docx"))
+    doc = parse_blocks("annex.docx", read_document(tmp_path / "annex.docx"))
+    assert [(p.label, p.text) for p in doc.paragraphs] == [("7", "Seventh point of the annex."),
+                                                          ("8", "Eighth point of the annex.")]
+
+
+def test_not_a_zip_and_zip_bomb_are_skipped_with_one_warning(tmp_path):
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 this is not really a zip file \x00\x01")
+    with zipfile.ZipFile(tmp_path / "bomb.docx", "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", "<w:document/>")
+        z.writestr("word/padding.bin", b"\x00" * (220 << 20))  # 220 MB of zeros: ~200 KB compressed
+    (tmp_path / "ok.txt").write_text("Ok\n\nVisible text.\n")
+    warnings = []
+    assert [d.name for d in load_corpus(tmp_path, warn=warnings.append)] == ["ok.txt"]
+    assert len(warnings) == 2
+    assert warnings[0].startswith("skipped bomb.docx: the Word file would unpack to 230,686,7")
+    assert "zip bomb" in warnings[0]
+    assert warnings[1].startswith("skipped broken.docx: ")
+
+
+def test_docx_that_is_text_is_read_as_text(tmp_path):
+    (tmp_path / "notes.docx").write_text("Notes\n\nThe harbour will be dredged.\n")
+    assert sniff(tmp_path / "notes.docx") == "text"
+    (doc,) = load_corpus(tmp_path)
+    assert doc.kind == "text" and doc.paragraphs[0].text == "The harbour will be dredged."
