@@ -10,7 +10,7 @@ from index.corpus import Paragraph
 from index.pages import cite_label
 from index.store import LoadedIndex
 from retriever import settings
-from retriever.answer_type import DESCRIBE, states
+from retriever.answer_type import DESCRIBE, PREFERRED_ONLY, states
 from retriever.features import analyse_question, answer_features, sentence_features
 from retriever.scorer import Scorer
 from retriever.search import Hit, query_terms
@@ -121,8 +121,16 @@ def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], ind
     sentences, evidence = score_sentences(index, hits, query_vector, question, scorer)
     notes = []
     wanted = analyse_question(index, question, query_terms(question)).wanted
-    if wanted and sentences and not any(states(wanted, s.text) for s in sentences):
-        notes.append(f"The question asks for {DESCRIBE[wanted]}, and none of the closest passages states one.")
+    if wanted and sentences:
+        # An extractive answer to "how many" or "on what date" must quote a number or a date: only sentences
+        # that state one may answer, and without any the question is not answered (with the reason). Places
+        # are too varied to require, so they only reorder.
+        typed = [s for s in sentences if states(wanted, s.text)]
+        if not typed and wanted not in PREFERRED_ONLY:
+            notes.append(f"The question asks for {DESCRIBE[wanted]}, and none of the closest passages states one.")
+            return Answer(question, NOT_COVERED, False, [], hits, 0.0, notes=notes)  # no quotable answer at all
+        if typed and typed[0] is not sentences[0]:
+            sentences = typed + [s for s in sentences if s not in typed]
     if not sentences or evidence < threshold:
         return Answer(question, NOT_COVERED, False, [], hits, evidence, notes=notes)
     citations: list[Citation] = []

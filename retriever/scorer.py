@@ -59,7 +59,7 @@ class Scorer:
 
     paragraph: LinearModel
     sentence: LinearModel
-    answer: LinearModel  # P(the best sentence answers the question): the evidence
+    answer: LinearModel  # P(the documents answer the question), read off its best sentence: the evidence
     abstain_below: float  # on the answer model's probability
     follow_up_above: float  # another document's sentence joins a cross-document answer above this
     info: dict  # how it was fitted (data, folds, figures), for the README and the manifest

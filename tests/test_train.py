@@ -39,7 +39,7 @@ def examples(tiny_docs, tmp_path, fake_embedder):
 
 def test_fitting_learns_that_cosine_and_term_coverage_mean_an_answer(examples):
     index, data = examples
-    scorer = fit_scorer(index, data)
+    scorer = fit_scorer({"squad": index}, data)
     coef = dict(zip(SENTENCE_FEATURES, scorer.sentence.coef))
     assert coef["cos"] > 0 and coef["coverage"] > 0
     assert dict(zip(PARAGRAPH_FEATURES, scorer.paragraph.coef))["dense"] > 0
