@@ -360,7 +360,8 @@ def _write_docs(folder: Path, documents: list[Document], paragraphs: list[Paragr
     with open(folder / "paragraphs.jsonl", "w", encoding="utf-8") as f:
         for p, n, s in zip(paragraphs, window_counts, spans):
             f.write(json.dumps({**p.to_dict(), "windows": n, "sentences": s}, ensure_ascii=False) + "\n")
-    meta = [{"name": d.name, "title": d.title, "dateline": d.dateline, "source_url": d.source_url, "kind": d.kind, "page_labels": list(d.page_labels),
+    meta = [{"name": d.name, "title": d.title, "dateline": d.dateline, "source_url": d.source_url, "kind": d.kind,
+             "page_labels": list(d.page_labels),
              "headings": [list(h) for h in d.headings]} for d in documents]
     (folder / "documents.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 

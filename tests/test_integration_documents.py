@@ -3,13 +3,12 @@ in their PROVENANCE.md). Read in place, never copied into the project; skipped w
 import re
 import shutil
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from conftest import PROJECT
 from fakes import FakeEmbedder
-from index.corpus import load_corpus, parse_blocks
+from index.corpus import parse_blocks
 from index.readers import read_document
 
 DOCUMENTS = PROJECT.parent / "shared" / "documents"

@@ -142,8 +142,10 @@ def drop_running_lines(pages: list[Page]) -> None:
         for line in _band_lines(page):
             text = line.text.strip()
             key = _key(line)
-            if (_PAGE_NUMBER.match(text) or (len(pages) > 1 and counts[key] >= repeat)
-                    or (len(pages) > 2 and _number_at_ends(text, page.label))):
+            sentence = _ends_sentence(text) and len(text.split()) > 3  # body text, not a running title
+            repeated = len(pages) > 1 and counts[key] >= repeat
+            numbered = len(pages) > 2 and _number_at_ends(text, page.label)
+            if _PAGE_NUMBER.match(text) or (not sentence and (repeated or numbered)):
                 drop.add(id(line))
         page.lines = [ln for ln in page.lines if id(ln) not in drop]
 
@@ -186,7 +188,8 @@ def _join_hyphen(left: str, right: str, vocabulary: tuple[set[str], set[str]]) -
         return left + "-" + right
     if joined in words:
         return left + right
-    if (first.lower() in _COMPOUND_PREFIXES or second.lower() in _COMPOUND_ENDS or second[:1].isupper() or first[-1:].isdigit()
+    if (first.lower() in _COMPOUND_PREFIXES or second.lower() in _COMPOUND_ENDS or second[:1].isupper()
+            or first[-1:].isdigit()
             or second[:1].isdigit() or any(c in token for c in "/@.") or "www" in token
             or (first.lower() in words and second.lower() in words and len(second) > 2)):
         return left + "-" + right
@@ -268,7 +271,11 @@ def page_blocks(pages: list[Page]) -> tuple[list[Block], int | None]:
     # The body's line pitch (in line heights): the median; with few lines to go by (where most pitches may be
     # paragraph gaps), no more than single spacing.
     pitch = statistics.median(pitches) if pitches else 1.2
-    if len(pitches) < 20:
+    lines = [ln for page in pages for ln in page.lines]
+    ended = sum(_ends_sentence(ln.text) for ln in lines) / max(len(lines), 1)
+    if len(pitches) < 20 or (pitch > 1.45 and ended > 0.6):
+        # Few lines, or wide pitches between lines that nearly all end a sentence: one-line paragraphs with
+        # gaps between them, not double spacing. The body is then taken to be single-spaced.
         pitch = min(pitch, 1.25)
     vocabulary = _vocabulary(pages)
     runs: list[_Run] = []
