@@ -405,7 +405,7 @@ def load_index(index_dir: Path, search: bool = True) -> LoadedIndex:
                 rec = json.loads(line)
                 paragraphs.append(Paragraph(rec["doc"], rec["title"], rec["label"], rec["section"], rec["text"],
                                             rec["id"], tuple(rec.get("pages", ())),
-                                            tuple(rec.get("page_starts", ()))))
+                                            tuple(rec.get("page_starts", ())), tuple(rec.get("pdf_pages", ()))))
                 window_paragraph += [i] * rec["windows"]
                 sentence_paragraph += [i] * len(rec["sentences"])
                 spans += [tuple(s) for s in rec["sentences"]]

@@ -130,6 +130,8 @@ def test_roman_front_matter_uses_the_pdf_page_labels(tmp_path):
     assert doc.paragraphs[0].pages == ("i",)
     assert [(p.pages[0], p.pages[-1]) for p in doc.paragraphs] == spans[1:]
     assert any(p.pages == (1,) for p in doc.paragraphs)
+    body = next(p for p in doc.paragraphs if p.pages == (1,))
+    assert body.pdf_pages == (3,) and doc.paragraphs[0].pdf_pages == (1,)  # printed 1 is the file's third page
 
 
 def test_encrypted_pdf_is_skipped_with_its_warning_and_the_rest_indexed(tmp_path):
