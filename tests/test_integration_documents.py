@@ -111,6 +111,16 @@ def test_wikipedia_print_drops_its_browser_header_and_footer():
     assert {page for p in doc.paragraphs for page in p.pages} == {1, 2, 3, 4, 5, 6}
 
 
+def test_hse_sheet_drops_its_running_header_beside_the_logo():
+    """The header "Using isocyanate-based adhesives – P43 – Engineering control" sits on the same row as the
+    two-line HSE logo on pages 2-4: both go, as headings and as text."""
+    doc = parsed("pdf/uk-hse-coshh-p43-isocyanate-adhesives.pdf")
+    header = "Using isocyanate-based adhesives – P43 – Engineering control"
+    assert not any(header in p.text or header in p.section for p in doc.paragraphs)
+    assert [h for h, _ in doc.headings].count("Health and Safety") == 0
+    assert {page for p in doc.paragraphs for page in p.pages} == {1, 2, 3, 4}
+
+
 def test_html_pages_give_the_article_only():
     duck = parsed("html/wikipedia-duck.html")
     assert duck.title.startswith("Duck")
