@@ -79,7 +79,7 @@ def cmd_paragraphs(args) -> int:
                              ensure_ascii=False))
         else:
             section = f" [{p.section}]" if p.section else ""
-            print(f"{p.doc} {cite_label(p.label, p.pages)}{section}: {p.text}")
+            print(f"{p.doc} {cite_label(p.label, p.pages, p.pdf_pages)}{section}: {p.text}")
     return 0
 
 

@@ -59,6 +59,9 @@ class Paragraph:
     id: str = field(default="")
     pages: tuple = ()
     page_starts: tuple = ()
+    # PDF: the position in the file (1-based) of each page in `pages`, kept only when some printed label differs
+    # from it ("p. 4972" is the 4th page of the file), so a citation can give both
+    pdf_pages: tuple = ()
 
     def __post_init__(self):
         if not self.id:
@@ -70,8 +73,11 @@ class Paragraph:
         return pg.page_at(self.pages, self.page_starts, offset)
 
     def to_dict(self) -> dict:
-        return {"doc": self.doc, "title": self.title, "label": self.label, "section": self.section,
-                "text": self.text, "id": self.id, "pages": list(self.pages), "page_starts": list(self.page_starts)}
+        out = {"doc": self.doc, "title": self.title, "label": self.label, "section": self.section,
+               "text": self.text, "id": self.id, "pages": list(self.pages), "page_starts": list(self.page_starts)}
+        if self.pdf_pages:
+            out["pdf_pages"] = list(self.pdf_pages)
+        return out
 
 
 @dataclass(frozen=True)
@@ -180,9 +186,16 @@ def parse_blocks(name: str, source: DocumentText, warn: Callable[[str], None] = 
     counter = closing = 0
     closing_fragment = False  # whether the last closing-block paragraph is a short fragment
 
+    positions = {}  # printed page label -> position in the file, where the two differ
+    for i, page_label in enumerate(source.page_labels):
+        positions.setdefault(page_label, i + 1)
+    if all(str(k) == str(v) for k, v in positions.items()):
+        positions = {}
+
     def add(label: str, block: Block, sec: str) -> None:
+        pdf_pages = tuple(positions.get(p, 0) for p in block.pages) if positions else ()
         paragraphs.append(Paragraph(name, title, label, sec, block.text, pages=block.pages,
-                                    page_starts=block.page_starts))
+                                    page_starts=block.page_starts, pdf_pages=pdf_pages))
 
     for i, block in enumerate(blocks):
         kind = _is_metadata(block)
@@ -239,7 +252,7 @@ def _unique_labels(name: str, paragraphs: list[Paragraph], strict: bool, warn) -
         seen[p.label] = seen.get(p.label, 0) + 1
         if seen[p.label] > 1:
             p = Paragraph(p.doc, p.title, f"{p.label}-{seen[p.label]}", p.section, p.text, pages=p.pages,
-                          page_starts=p.page_starts)
+                          page_starts=p.page_starts, pdf_pages=p.pdf_pages)
         out.append(p)
     return out
 

@@ -107,7 +107,7 @@ def _line_boxes(boxes: list[tuple], width: float, height: float) -> list[Box]:
             line[2], line[3] = max(line[2], right), max(line[3], top)
         else:
             lines.append([left, bottom, right, top])
-    return [(l / width, 1 - t / height, (r - l) / width, (t - b) / height) for l, b, r, t in lines]
+    return [(x0 / width, 1 - y1 / height, (x1 - x0) / width, (y1 - y0) / height) for x0, y0, x1, y1 in lines]
 
 
 def page_text_of(paragraph, page) -> str:

@@ -67,7 +67,11 @@ def format_pages(pages) -> str:
     return f"pp. {pages[0]}–{pages[-1]}"
 
 
-def cite_label(label: str, pages=()) -> str:
-    """The paragraph reference users read: "¶12", "¶12, p. 4", "¶6, pp. 2–3"."""
+def cite_label(label: str, pages=(), pdf_pages=()) -> str:
+    """The paragraph reference users read: "¶12", "¶12, p. 4", "¶6, pp. 2–3", "¶2, p. iv", and when a printed page
+    number is not the page's position in the file, both: "¶41, p. 4972 (PDF p. 4)"."""
     where = format_pages(pages)
+    # a numbered page printed at another position gets both; roman front matter ("p. iv") speaks for itself
+    if where and pdf_pages and any(isinstance(p, int) and p != q for p, q in zip(pages, pdf_pages)):
+        where += f" (PDF {format_pages(pdf_pages)})"
     return f"¶{label}, {where}" if where else f"¶{label}"

@@ -394,7 +394,8 @@ def _write_docs(folder: Path, documents: list[Document], paragraphs: list[Paragr
     with open(folder / "paragraphs.jsonl", "w", encoding="utf-8") as f:
         for p, n, s in zip(paragraphs, window_counts, spans):
             f.write(json.dumps({**p.to_dict(), "windows": n, "sentences": s}, ensure_ascii=False) + "\n")
-    meta = [{"name": d.name, "title": d.title, "dateline": d.dateline, "source_url": d.source_url, "kind": d.kind, "page_labels": list(d.page_labels),
+    meta = [{"name": d.name, "title": d.title, "dateline": d.dateline, "source_url": d.source_url, "kind": d.kind,
+             "page_labels": list(d.page_labels),
              "headings": [list(h) for h in d.headings]} for d in documents]
     (folder / "documents.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -438,7 +439,7 @@ def load_index(index_dir: Path, search: bool = True) -> LoadedIndex:
                 rec = json.loads(line)
                 paragraphs.append(Paragraph(rec["doc"], rec["title"], rec["label"], rec["section"], rec["text"],
                                             rec["id"], tuple(rec.get("pages", ())),
-                                            tuple(rec.get("page_starts", ()))))
+                                            tuple(rec.get("page_starts", ())), tuple(rec.get("pdf_pages", ()))))
                 window_paragraph += [i] * rec["windows"]
                 sentence_paragraph += [i] * len(rec["sentences"])
                 spans += [tuple(s) for s in rec["sentences"]]

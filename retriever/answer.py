@@ -30,7 +30,8 @@ class Citation:
     def label(self) -> str:
         """How the citation is shown, e.g. "Japan-UK Joint Declaration on Economic Security Cooperation ¶8",
         with the pages of a paged document: "... ¶6, pp. 2–3"."""
-        return f"{self.paragraph.title} {cite_label(self.paragraph.label, self.paragraph.pages)}"
+        p = self.paragraph
+        return f"{p.title} {cite_label(p.label, p.pages, p.pdf_pages)}"
 
     @property
     def quote_page(self):

@@ -46,7 +46,7 @@ def format_answer(answer) -> str:
     else:
         lines.append("Closest passages:")
         for h in answer.hits:
-            lines += [f"  [{h.paragraph.title} {cite_label(h.paragraph.label, h.paragraph.pages)}] "
-                      f"score {h.score:.3f}",
+            hp = h.paragraph
+            lines += [f"  [{hp.title} {cite_label(hp.label, hp.pages, hp.pdf_pages)}] score {h.score:.3f}",
                       f"    {h.paragraph.text}", ""]
     return "\n".join(lines).rstrip() + "\n"

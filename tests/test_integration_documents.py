@@ -3,13 +3,13 @@ in their PROVENANCE.md). Read in place, never copied into the project; skipped w
 import re
 import shutil
 from collections import Counter
-from pathlib import Path
 
 import pytest
 
 from conftest import PROJECT
 from fakes import FakeEmbedder
-from index.corpus import load_corpus, parse_blocks
+from index.corpus import parse_blocks
+from index.pages import cite_label
 from index.readers import read_document
 
 DOCUMENTS = PROJECT.parent / "shared" / "documents"
@@ -84,6 +84,8 @@ def test_acl_two_column_paper_uses_its_printed_page_numbers():
     # checked by eye on the page image: PDF page 4 is printed 4972, section 2.4 is in its left column
     para = next(p for p in doc.paragraphs if p.text.startswith("We construct the final corpus by assembling"))
     assert para.pages == (4972,) and para.section == "2.4 Assembling the corpus"
+    assert para.pdf_pages == (4,) and cite_label(para.label, para.pages, para.pdf_pages).endswith(
+        ", p. 4972 (PDF p. 4)")
     # the paragraph at the foot of 4972's right column runs on to 4973, and knows where 4973 starts
     cont = next(p for p in doc.paragraphs if p.text.startswith("The resulting corpus consists of 81.1M papers"))
     assert cont.pages == (4972, 4973) and "§2.1. The" in cont.text[:cont.page_starts[1] + 4]
@@ -96,6 +98,8 @@ def test_geotopo_roman_front_matter_then_arabic_pages():
     assert first_pages[0] == "i" and "ii" in first_pages and "iii" in first_pages
     arabic = [pg for pg in first_pages if isinstance(pg, int)]
     assert arabic == sorted(arabic) and arabic[0] == 1 and arabic[-1] == 114
+    seven = next(p for p in doc.paragraphs if p.pages == (7,))
+    assert seven.pdf_pages == (10,)  # checked by eye: printed 7 is the 10th page of the file
     # running headers like "7   1.2. METRISCHE RÄUME" (page number and section title) are gone
     assert not any(re.match(r"^\d+ \d+\.\d+\. [A-ZÄÖÜ ]+$", p.text) for p in doc.paragraphs)
 
@@ -105,6 +109,16 @@ def test_wikipedia_print_drops_its_browser_header_and_footer():
     for p in doc.paragraphs:
         assert "03/10/2023" not in p.text and "en.wikipedia.org/wiki/Cabinet_Office" not in p.text
     assert {page for p in doc.paragraphs for page in p.pages} == {1, 2, 3, 4, 5, 6}
+
+
+def test_hse_sheet_drops_its_running_header_beside_the_logo():
+    """The header "Using isocyanate-based adhesives – P43 – Engineering control" sits on the same row as the
+    two-line HSE logo on pages 2-4: both go, as headings and as text."""
+    doc = parsed("pdf/uk-hse-coshh-p43-isocyanate-adhesives.pdf")
+    header = "Using isocyanate-based adhesives – P43 – Engineering control"
+    assert not any(header in p.text or header in p.section for p in doc.paragraphs)
+    assert [h for h, _ in doc.headings].count("Health and Safety") == 0
+    assert {page for p in doc.paragraphs for page in p.pages} == {1, 2, 3, 4}
 
 
 def test_html_pages_give_the_article_only():

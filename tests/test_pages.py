@@ -21,6 +21,10 @@ def test_citation_label_and_page_of_an_offset():
     assert pg.cite_label("12", (4,)) == "¶12, p. 4"
     assert pg.cite_label("6", (2, 3)) == "¶6, pp. 2–3"
     assert pg.cite_label("S1", ()) == "¶S1"
+    assert pg.cite_label("41", (4972,), (4,)) == "¶41, p. 4972 (PDF p. 4)"
+    assert pg.cite_label("9", (6, 7), (9, 10)) == "¶9, pp. 6–7 (PDF pp. 9–10)"
+    assert pg.cite_label("2", ("iv",), (4,)) == "¶2, p. iv"  # front matter: the printed label alone
+    assert pg.cite_label("3", (3,), (3,)) == "¶3, p. 3"
     assert [pg.page_at((2, 3), (0, 10), i) for i in (0, 9, 10, 50)] == [2, 2, 3, 3]
     assert pg.page_at((), (), 3) is None
 

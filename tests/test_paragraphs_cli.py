@@ -23,7 +23,8 @@ def test_paragraphs_lists_every_kind_with_pages_and_warnings_on_stderr(tiny_docs
     assert main(["paragraphs", "--docs", str(tiny_docs)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[5] == "gamma.pdf ¶1, p. 1: The first point is made here."
-    assert lines[1] == "alpha.txt ¶2 [Harbour Works]: The harbour of Portwick will be dredged in spring to admit larger ships."
+    assert lines[1] == ("alpha.txt ¶2 [Harbour Works]: The harbour of Portwick will be dredged in spring to admit "
+                        "larger ships.")
 
 
 def test_paragraphs_of_a_missing_folder_is_one_error_line(tmp_path, capsys):

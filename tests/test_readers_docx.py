@@ -93,3 +93,22 @@ def test_docx_that_is_text_is_read_as_text(tmp_path):
     assert sniff(tmp_path / "notes.docx") == "text"
     (doc,) = load_corpus(tmp_path)
     assert doc.kind == "text" and doc.paragraphs[0].text == "The harbour will be dredged."
+
+
+def test_entity_bomb_in_numbering_xml_is_not_expanded(tmp_path):
+    """A "billion laughs" numbering.xml is refused with one warning, never expanded."""
+    numbered_docx(tmp_path / "base.docx")
+    laughs = "".join(f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10 if i else "lol"}">' for i in range(10))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE w:numbering [{laughs}]><w:numbering xmlns:w='
+            '"http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:abstractNum w:abstractNumId="9">'
+            '<w:lvl w:ilvl="0"><w:lvlText w:val="&l9;"/></w:lvl></w:abstractNum></w:numbering>')
+    with zipfile.ZipFile(tmp_path / "base.docx") as src, zipfile.ZipFile(tmp_path / "laughs.docx", "w") as out:
+        for item in src.infolist():
+            data = bomb.encode() if item.filename == "word/numbering.xml" else src.read(item.filename)
+            out.writestr(item, data)
+    (tmp_path / "base.docx").unlink()
+    (tmp_path / "ok.txt").write_text("Ok\n\nVisible text.\n")
+    warnings = []
+    assert [d.name for d in load_corpus(tmp_path, warn=warnings.append)] == ["ok.txt"]
+    assert len(warnings) == 1 and warnings[0].startswith("skipped laughs.docx: a damaged Word document")
+    assert "amplification" in warnings[0]  # libxml2 refuses to expand it; nothing hangs or fills memory

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import DECLARATION, SEEDS, STATEMENT
 from index.corpus import load_corpus, parse_blocks, parse_document
-from index.readers import UnreadableError, read_document
+from index.readers import read_document
 from index.readers.text import text_blocks
 from pdfgen import Layout, make_pdf
 
@@ -130,6 +130,8 @@ def test_roman_front_matter_uses_the_pdf_page_labels(tmp_path):
     assert doc.paragraphs[0].pages == ("i",)
     assert [(p.pages[0], p.pages[-1]) for p in doc.paragraphs] == spans[1:]
     assert any(p.pages == (1,) for p in doc.paragraphs)
+    body = next(p for p in doc.paragraphs if p.pages == (1,))
+    assert body.pdf_pages == (3,) and doc.paragraphs[0].pdf_pages == (1,)  # printed 1 is the file's third page
 
 
 def test_encrypted_pdf_is_skipped_with_its_warning_and_the_rest_indexed(tmp_path):
@@ -211,3 +213,16 @@ def test_scanned_pdf_without_tesseract_warns_naming_file_and_pages(tmp_path, mon
     assert warnings == ["skipped scan.pdf: no text found in the PDF (pages 1 are scanned images without a text "
                         "layer, not read; install tesseract-ocr (apt-get install tesseract-ocr) to read them by "
                         "OCR), not read"]
+
+
+def test_a_long_pdf_reports_progress_while_it_is_read(tmp_path, monkeypatch):
+    """A 1,000-page PDF takes ~10 s: the reader logs "progress:" lines (every 5 s; here every page)."""
+    import index.readers.pdf as pdf_reader
+
+    monkeypatch.setattr(pdf_reader, "PROGRESS_SECONDS", 0.0)
+    make_pdf(tmp_path / "long.pdf", ["Long"] + [f"Paragraph {i} is here and ends." for i in range(200)])
+    lines = []
+    (doc,) = load_corpus(tmp_path, progress=lines.append)
+    assert len(doc.paragraphs) == 200
+    assert lines and all(re.fullmatch(r"progress: long\.pdf: \d+ of \d+ pages read \(\d+ s\)", m) for m in lines)
+    assert lines[-1].startswith(f"progress: long.pdf: {lines[-1].split(' of ')[1].split()[0]} of")

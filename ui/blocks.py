@@ -60,7 +60,8 @@ mark { background: #fde68a; color: inherit; padding: 0 .1em; }
 .doc .para.target { background: #fef3c7; outline: 2px solid #f59e0b; }
 .page-view { margin: 0 0 1em 0; }
 .page-view figcaption { font-weight: 600; margin-bottom: .3em; }
-.page-frame { position: relative; display: inline-block; max-width: 100%; border: 1px solid var(--border-color-primary); }
+.page-frame { position: relative; display: inline-block; max-width: 100%;
+  border: 1px solid var(--border-color-primary); }
 .page-frame img { display: block; max-width: 100%; height: auto; }
 .page-frame .para-box { position: absolute; outline: 2px solid #2563eb; border-radius: 2px; }
 .page-frame .quote-box { position: absolute; background: rgba(250, 204, 21, .45); mix-blend-mode: multiply; }

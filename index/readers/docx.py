@@ -72,12 +72,14 @@ class Numbering:
     def __init__(self, numbering_xml: bytes | None, styles_xml: bytes | None):
         from lxml import etree
 
+        # no entity expansion (a "billion laughs" numbering.xml) and no network, whatever the file says
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
         self.levels: dict[str, dict[int, dict]] = {}  # abstractNumId -> ilvl -> start, fmt, text
         self.nums: dict[str, tuple[str, dict[int, int]]] = {}  # numId -> (abstractNumId, start overrides)
         self.style_level: dict[str, tuple[str, int]] = {}  # pStyle named in a level -> (abstractNumId, ilvl)
         self.styles: dict[str, dict] = {}  # styleId -> name, basedOn, numId, ilvl
         if numbering_xml:
-            root = etree.fromstring(numbering_xml)
+            root = etree.fromstring(numbering_xml, parser)
             for absn in root.iter(W + "abstractNum"):
                 aid = absn.get(W + "abstractNumId")
                 for lvl in absn.iter(W + "lvl"):
@@ -100,7 +102,7 @@ class Numbering:
                 if ref is not None:
                     self.nums[num.get(W + "numId")] = (ref.get(W + "val"), overrides)
         if styles_xml:
-            root = etree.fromstring(styles_xml)
+            root = etree.fromstring(styles_xml, parser)
             for style in root.iter(W + "style"):
                 sid = style.get(W + "styleId")
                 name = style.find(W + "name")
@@ -190,6 +192,7 @@ def read_docx(path: Path) -> DocumentText:
     """Read a Word file into blocks whose numbers are the ones Word displays."""
     import docx
     from docx.text.paragraph import Paragraph as DocxParagraph
+    from lxml import etree
 
     path = Path(path)
     check_zip(path)
@@ -199,7 +202,7 @@ def read_docx(path: Path) -> DocumentText:
             names = set(z.namelist())
             numbering = Numbering(z.read("word/numbering.xml") if "word/numbering.xml" in names else None,
                                   z.read("word/styles.xml") if "word/styles.xml" in names else None)
-    except (KeyError, ValueError, zipfile.BadZipFile) as e:
+    except (KeyError, ValueError, zipfile.BadZipFile, etree.Error) as e:  # etree.Error: broken or hostile XML
         raise UnreadableError(f"{path.name}: a damaged Word document ({type(e).__name__}: {e}), not read; "
                               "open it in Word and save it again") from e
     rows = []  # (text, style name, (abstractNumId, ilvl) or None, displayed number)

@@ -79,6 +79,7 @@ def _has_block_child(node) -> bool:
 def read_html(path: Path) -> DocumentText:
     """Read a saved web page into heading and paragraph blocks of its main content."""
     import trafilatura
+    from lxml import etree
     from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
     html = _decode(Path(path).read_bytes())
@@ -86,7 +87,7 @@ def read_html(path: Path) -> DocumentText:
         meta = trafilatura.extract_metadata(html)
         main = trafilatura.extract(html, include_comments=False, include_tables=True, include_links=False,
                                    include_images=False, favor_recall=True, with_metadata=False) or ""
-    except (ValueError, TypeError, AttributeError) as e:  # trafilatura on markup it cannot parse
+    except (ValueError, TypeError, AttributeError, etree.Error) as e:  # markup trafilatura cannot parse
         raise UnreadableError(f"{path.name}: the web page could not be parsed ({e}), not read; "
                               "save it again as HTML") from e
     main_lines = {_squash(line.lstrip("-*• ")) for line in main.splitlines() if line.strip()}

@@ -26,6 +26,7 @@ from index.readers import Block
 BAND = 0.12  # share of the page height at the top and bottom where running headers and footers live
 ISOLATED = 0.3  # a header or footer line is this many line heights away from the body (a body line is closer)
 HEADER_WORDS = 20  # a running header or footer is at most this long
+LOGO_WORDS = 4  # a short line in the band that is not set apart (part of a logo) is still a candidate
 BAND_LINES = 3  # at most this many lines at each end of a page are header/footer candidates
 GAP_FACTOR = 1.35  # a line pitch this much wider than the body's starts a new paragraph
 SIZE_CHANGE = 0.15  # a font size change of this share starts a new block
@@ -78,6 +79,17 @@ def _key(line: Line) -> tuple[str, int]:
     return re.sub(r"\s+", " ", text), round(line.top / 4)
 
 
+def _gap(line: Line, lines: list[Line], below: bool) -> float:
+    """Space between `line` and the nearest line under it (or over it) that shares some of its width, leaving out
+    lines on the same row (a logo beside a running header)."""
+    lines = [o for o in lines if o.x0 < line.x1 and o.x1 > line.x0]
+    if below:
+        under = [o.top for o in lines if o.top < line.top - 0.5 * line.size]
+        return line.bottom - max(under) if under else float("inf")
+    over = [o.bottom for o in lines if o.bottom > line.bottom + 0.5 * line.size]
+    return min(over) - line.top if over else float("inf")
+
+
 def _band_lines(page: Page) -> list[Line]:
     """The header/footer candidates: a few lines at each end of the page, inside the top or bottom band, set
     apart from the body by some space (the first line of a paragraph at the top of a page is not)."""
@@ -86,20 +98,24 @@ def _band_lines(page: Page) -> list[Line]:
     by_y = sorted(page.lines, key=lambda ln: -ln.top)
     out = []
     # Walk in from each edge and stop at the first line that is not set apart: running lines are outermost.
-    for i, line in enumerate(by_y[:BAND_LINES]):
-        below = by_y[i + 1] if i + 1 < len(by_y) else None
-        if not (line.bottom >= page.height * (1 - BAND) and (below is None or _PAGE_NUMBER.match(line.text.strip())
-                                                             or line.bottom - below.top > ISOLATED * line.size)):
+    # A short line that is not set apart (a two-line logo beside the header) is a candidate too: it is dropped
+    # only if it repeats on other pages at the same height, like any running line.
+    for line in by_y[:BAND_LINES + 2]:
+        if line.bottom < page.height * (1 - BAND):
             break
-        out.append(line)
-    for i in range(len(by_y) - 1, max(len(by_y) - 1 - BAND_LINES, -1), -1):
-        line, above = by_y[i], (by_y[i - 1] if i else None)
-        if line in out:
+        if (_PAGE_NUMBER.match(line.text.strip()) or _gap(line, by_y, below=True) > ISOLATED * line.size
+                or len(line.text.split()) <= LOGO_WORDS):
+            out.append(line)
+        else:
             break
-        if not (line.top <= page.height * BAND and (above is None or _PAGE_NUMBER.match(line.text.strip())
-                                                    or above.bottom - line.top > ISOLATED * line.size)):
+    for line in reversed(by_y[-(BAND_LINES + 2):]):
+        if line in out or line.top > page.height * BAND:
             break
-        out.append(line)
+        if (_PAGE_NUMBER.match(line.text.strip()) or _gap(line, by_y, below=False) > ISOLATED * line.size
+                or len(line.text.split()) <= LOGO_WORDS):
+            out.append(line)
+        else:
+            break
     return [ln for ln in out if len(ln.text.split()) <= HEADER_WORDS]
 
 
@@ -142,8 +158,10 @@ def drop_running_lines(pages: list[Page]) -> None:
         for line in _band_lines(page):
             text = line.text.strip()
             key = _key(line)
-            if (_PAGE_NUMBER.match(text) or (len(pages) > 1 and counts[key] >= repeat)
-                    or (len(pages) > 2 and _number_at_ends(text, page.label))):
+            sentence = _ends_sentence(text) and len(text.split()) > 3  # body text, not a running title
+            repeated = len(pages) > 1 and counts[key] >= repeat
+            numbered = len(pages) > 2 and _number_at_ends(text, page.label)
+            if _PAGE_NUMBER.match(text) or (not sentence and (repeated or numbered)):
                 drop.add(id(line))
         page.lines = [ln for ln in page.lines if id(ln) not in drop]
 
@@ -186,7 +204,8 @@ def _join_hyphen(left: str, right: str, vocabulary: tuple[set[str], set[str]]) -
         return left + "-" + right
     if joined in words:
         return left + right
-    if (first.lower() in _COMPOUND_PREFIXES or second.lower() in _COMPOUND_ENDS or second[:1].isupper() or first[-1:].isdigit()
+    if (first.lower() in _COMPOUND_PREFIXES or second.lower() in _COMPOUND_ENDS or second[:1].isupper()
+            or first[-1:].isdigit()
             or second[:1].isdigit() or any(c in token for c in "/@.") or "www" in token
             or (first.lower() in words and second.lower() in words and len(second) > 2)):
         return left + "-" + right
@@ -268,7 +287,11 @@ def page_blocks(pages: list[Page]) -> tuple[list[Block], int | None]:
     # The body's line pitch (in line heights): the median; with few lines to go by (where most pitches may be
     # paragraph gaps), no more than single spacing.
     pitch = statistics.median(pitches) if pitches else 1.2
-    if len(pitches) < 20:
+    lines = [ln for page in pages for ln in page.lines]
+    ended = sum(_ends_sentence(ln.text) for ln in lines) / max(len(lines), 1)
+    if len(pitches) < 20 or (pitch > 1.45 and ended > 0.6):
+        # Few lines, or wide pitches between lines that nearly all end a sentence: one-line paragraphs with
+        # gaps between them, not double spacing. The body is then taken to be single-spaced.
         pitch = min(pitch, 1.25)
     vocabulary = _vocabulary(pages)
     runs: list[_Run] = []
