@@ -18,16 +18,18 @@ def embedder(request):
 
 
 def check(embedder, texts):
+    """Finite unit vectors for every text; the same again for a sample (and every long text) embedded a second
+    time, alone or in another batch."""
     same = getattr(embedder.encode_queries, "__func__", None) is getattr(embedder.encode_passages, "__func__", 0)
+    again = sorted(set(range(0, len(texts), 10)) | {i for i, t in enumerate(texts) if len(t) > 2000})
     for encode in (embedder.encode_passages,) if same else (embedder.encode_queries, embedder.encode_passages):
-        first, second = encode(texts), encode(texts)
+        first = encode(texts)
         assert first.shape == (len(texts), embedder.dim) and first.dtype == np.float32
         assert np.isfinite(first).all()
         np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-3)
-        np.testing.assert_array_equal(first, second)  # deterministic
-    # one at a time gives the batch's vectors (no state shared between the texts of a batch)
-    for i in range(0, len(texts), 37):
-        np.testing.assert_allclose(embedder.encode_passages([texts[i]])[0], first[i], atol=1e-5)
+        np.testing.assert_allclose(encode([texts[i] for i in again]), first[again], atol=1e-5)
+        for i in again[:5]:
+            np.testing.assert_allclose(encode([texts[i]])[0], first[i], atol=1e-5)
 
 
 def test_generated_strings_embed_to_finite_unit_vectors(embedder):

@@ -168,8 +168,13 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
     with gr.Blocks(title="Grounded Q&A", analytics_enabled=False) as demo:
         history = gr.State([])
         n_par = len(index.paragraphs)
+        from index.embedders import DEFAULT_MODEL
+
+        model_note = "the default" if assistant.model == DEFAULT_MODEL else f"default: {DEFAULT_MODEL}"
         gr.Markdown(f"## Ask the documents\n{len(documents)} documents, {n_par} numbered paragraphs. Every answer "
-                    "quotes the paragraphs it cites; click a citation to read it in its document.")
+                    "quotes the paragraphs it cites; click a citation to read it in its document. "
+                    f"Embedding model: {assistant.model} ({model_note}; `--model` or `QA_MODEL` to change). "
+                    "Questions are not translated.")
         with gr.Tabs(selected="ask", elem_id="tabs") as tabs:
             with gr.Tab("Ask", id="ask"):
                 with gr.Row(equal_height=True):

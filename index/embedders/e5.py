@@ -168,6 +168,8 @@ class E5SmallEmbedder:
         if self.token_count(text) <= WINDOW_TOKENS:
             return [text]
         units = self._units(text)
+        if not units:  # nothing but whitespace: no word to cut at
+            return [text]
         sums = np.concatenate([[0], np.cumsum([n for _, _, n in units])])
         out, i = [], 0
         while i < len(units):
