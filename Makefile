@@ -10,7 +10,7 @@ PORT ?= 7860
 # MODEL=minilm|e5-small picks the embedding model for index, run, eval and bench (else $QA_MODEL, else minilm).
 MODEL_ARG := $(if $(MODEL),--model $(MODEL))
 
-.PHONY: setup index run test test-fast fuzz-slow eval bench bench-readers screenshot clean
+.PHONY: setup index run test test-fast fuzz-slow eval train bench bench-readers screenshot clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ fuzz-slow: setup
 
 eval: setup
 	$(PY) -m eval $(MODEL_ARG)
+
+# Fit the answer scorers of MODEL on SQuAD v2.0 dev with article-disjoint folds (eval/train.py): writes
+# retriever/models/<model>.json (committed) and the fold scorers for `python -m eval --squad-folds`.
+train: setup
+	$(PY) -m eval.train $(MODEL_ARG)
 
 bench: setup
 	$(PY) -m eval.bench $(MODEL_ARG)

@@ -27,7 +27,7 @@ def cmd_ask(args) -> int:
     if args.question == "-":
         return _ask_batch(assistant, args, errors)
     try:
-        answer = assistant.ask(args.question, k=args.k, mode=args.mode)
+        answer = assistant.ask(args.question, k=args.k, mode=args.mode, documents=args.documents)
     except errors as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -52,7 +52,7 @@ def _ask_batch(assistant, args, errors) -> int:
     for line in sys.stdin:
         question = line.rstrip("\n")
         try:
-            out = answer_to_json(assistant.ask(question, k=args.k, mode=args.mode))
+            out = answer_to_json(assistant.ask(question, k=args.k, mode=args.mode, documents=args.documents))
         except errors as e:
             out = {"question": question, "error": str(e)}
         print(json.dumps(out, ensure_ascii=False), flush=True)
@@ -82,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.add_argument("--k", type=int, default=settings.DEFAULT_K, help="passages to return (default 5)")
     ask.add_argument("--mode", choices=settings.MODES, default=settings.DEFAULT_MODE, help="retrieval mode")
+    ask.add_argument("--doc", action="append", dest="documents", metavar="NAME",
+                     help="keep the question to this document (its file name, as in the JSON's \"doc\"); repeatable")
     ask.add_argument("--docs", dest="ask_docs", help=argparse.SUPPRESS)
     ask.add_argument("--index", dest="ask_index", help=argparse.SUPPRESS)
     ask.add_argument("--model", dest="ask_model", help=help_text())

@@ -25,9 +25,12 @@ def parse_args(argv):
     p.add_argument("--split", default="all", choices=SPLITS,
                    help="part of the set: dev (tuning may read it), test (frozen, no tuning reads it) or all")
     p.add_argument("--limit", type=int, help="evaluate a deterministic sample of this many questions")
+    p.add_argument("--doc", action="append", dest="documents", metavar="NAME",
+                   help="keep retrieval to this document (repeatable); scores the questions whose gold is there")
     p.add_argument("--squad-folds", action="store_true",
                    help="also run SQuAD v2.0 dev, each article answered by the scorer fitted without it (make train)")
     p.add_argument("--squad-limit", type=int, help="a deterministic sample of this many SQuAD questions")
+    p.add_argument("--squad", type=Path, help="the SQuAD folder the fold scorers were fitted on (make train --squad)")
     p.add_argument("--json", help="write the tables and per-question results to this file")
     p.add_argument("--show-failures", type=int, default=30, help="failing questions to list (default 30)")
     return p.parse_args(argv)
@@ -88,7 +91,8 @@ def main(argv=None) -> int:
 
     set_offline_environment()
     from eval.dataset import load_set, select_split
-    from eval.runner import evaluate, set_problems
+    from eval.runner import evaluate, in_scope, set_problems
+    from retriever.assistant import check_scope
     from retriever.search import check_mode
 
     try:
@@ -103,8 +107,18 @@ def main(argv=None) -> int:
     if problems:
         print("warning: the evaluation set does not match the documents:\n  " + "\n  ".join(problems[:20]),
               file=sys.stderr)
+    try:
+        scope = check_scope(index, args.documents)
+    except service.user_errors() as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if scope is not None:
+        kept = in_scope(questions, scope)
+        print(f"scope: {', '.join(sorted(scope))}; {len(questions) - len(kept)} answerable questions whose gold "
+              "lies elsewhere are left out", file=sys.stderr)
+        questions = kept
     t0 = time.perf_counter()
-    reports = evaluate(assistant, questions, modes, args.k)
+    reports = evaluate(assistant, questions, modes, args.k, scope)
     seconds = time.perf_counter() - t0
     n_ans = sum(q.answerable for q in questions)
     print(f"model {assistant.model}: {len(questions)} questions ({n_ans} answerable, {len(questions) - n_ans} not), "
@@ -114,8 +128,8 @@ def main(argv=None) -> int:
 
         try:
             t1 = time.perf_counter()
-            folds = evaluate_folds(None, modes[0], args.k, args.squad_limit,
-                                   log=lambda msg: print(msg, file=sys.stderr))
+            folds = evaluate_folds(args.model, modes[0], args.k, args.squad_limit,
+                                   log=lambda msg: print(msg, file=sys.stderr), folder=args.squad)
         except FoldsMissingError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

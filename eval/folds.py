@@ -28,11 +28,11 @@ def fold_scorers(embedder_name: str, out: Path) -> dict[int, Scorer]:
 
 
 def evaluate_folds(model: str | None, mode: str = "hybrid", k: int = 5, limit: int | None = None,
-                   log=lambda msg: None) -> ModeReport:
+                   log=lambda msg: None, folder: Path | None = None) -> ModeReport:
     from eval.__main__ import sample
     from eval.train import OUT, embed_cached, fold_of, squad_assistant
 
-    assistant, questions = squad_assistant(model, log)
+    assistant, questions = squad_assistant(model, log, folder)
     scorers = fold_scorers(assistant.embedder.name, OUT)
     questions = sample(questions, limit)
     texts = [clean_question(q.question)[0] for q in questions]

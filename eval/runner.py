@@ -44,26 +44,35 @@ def embed_questions(assistant: Assistant, questions: list[Question]) -> tuple[li
     return vectors, times
 
 
+def in_scope(questions: list[Question], documents: set[str] | None) -> list[Question]:
+    """The questions a scoped evaluation can score: answerable ones with a gold paragraph in the chosen
+    documents, and every unanswerable one."""
+    if documents is None:
+        return questions
+    return [q for q in questions if not q.answerable or any(doc in documents for doc, _ in q.gold)]
+
+
 def set_problems(assistant: Assistant, questions: list[Question]) -> list[str]:
     """Where the set does not fit the assistant's documents (see eval.dataset.check_set)."""
     return check_set(questions, {(p.doc, p.label): p.text for p in assistant.index.paragraphs})
 
 
-def evaluate(assistant: Assistant, questions: list[Question], modes, k: int = 5) -> list[ModeReport]:
+def evaluate(assistant: Assistant, questions: list[Question], modes, k: int = 5,
+             documents: set[str] | None = None) -> list[ModeReport]:
     """Embed every question once, then run and score the set in each mode."""
     vectors, embed_ms = embed_questions(assistant, questions)
-    return [run_mode(assistant, questions, vectors, embed_ms, mode, k) for mode in modes]
+    return [run_mode(assistant, questions, vectors, embed_ms, mode, k, documents) for mode in modes]
 
 
 def run_mode(assistant: Assistant, questions: list[Question], vectors, embed_ms: list[float], mode: str,
-             k: int = 5) -> ModeReport:
+             k: int = 5, documents: set[str] | None = None) -> ModeReport:
     results = []
     for q, vec, e_ms in zip(questions, vectors, embed_ms):
         text = clean_question(q.question)[0]
         t0 = time.perf_counter()
         # Abstention is only the final gate, so answer with it off and apply the threshold here: the same
         # outcome as the pipeline, plus the would-be answer for the coverage view.
-        ans = assistant.answer_for_vector(text, vec, k=10, mode=mode, abstain_below=-1.0)
+        ans = assistant.answer_for_vector(text, vec, k=10, mode=mode, abstain_below=-1.0, documents=documents)
         latency = (time.perf_counter() - t0) * 1000 + e_ms
         results.append(score_question(q, ans, latency, k, assistant.scorer.abstain_below))
     threshold = assistant.scorer.abstain_below

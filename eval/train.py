@@ -215,14 +215,15 @@ def fold_report(indexes: dict, scorer: Scorer, examples: list[Example]) -> dict:
             "abstain_recall_article_missing": round(float(refused_missing) / max(n_missing, 1), 4)}
 
 
-def squad_assistant(model: str | None, log):
-    """The SQuAD v2.0 dev articles as a documents folder (written once under eval/out) and its assistant."""
+def squad_assistant(model: str | None, log, folder: Path | None = None):
+    """The SQuAD v2.0 dev articles as a documents folder (written once under eval/out, or `folder`: any folder
+    with docs/ and questions.jsonl as eval.squad writes them) and its assistant."""
     from eval.dataset import load_set
     from eval.squad import convert
     from index.embedders import make_embedder, resolve_model
     from retriever.assistant import Assistant
 
-    folder = OUT / "squad2"
+    folder = Path(folder) if folder else OUT / "squad2"
     if not (folder / "questions.jsonl").is_file():
         convert(json.loads(SQUAD.read_text(encoding="utf-8")), folder)
     embedder = make_embedder(resolve_model(model))
@@ -247,16 +248,18 @@ def embed_cached(embedder, texts: list[str], cache: Path) -> np.ndarray:
     return np.stack([known[k] for k in keys])
 
 
-def prepare(model: str | None, log) -> tuple:
+def prepare(model: str | None, log, folder: Path | None = None) -> tuple:
     from retriever.assistant import clean_question
 
-    assistant, questions = squad_assistant(model, log)
+    assistant, questions = squad_assistant(model, log, folder)
     index = assistant.index
     texts = [clean_question(q.question)[0] for q in questions]
     t0 = time.perf_counter()
     vectors = embed_cached(assistant.embedder, texts, OUT / f"qvec-{assistant.embedder.name.replace('/', '_')}.npz")
     log(f"{len(texts):,} questions embedded or read from the cache in {time.perf_counter() - t0:.0f} s")
-    examples = cached_examples(index, questions, texts, vectors, assistant.embedder.name, log)
+    examples = cached_examples(index, questions, texts, vectors,
+                               f"{Path(folder).name}-{assistant.embedder.name}" if folder else assistant.embedder.name,
+                               log)
     return assistant, index, examples
 
 
@@ -298,12 +301,14 @@ def cached_examples(index, questions, texts, vectors, model: str, log) -> list[E
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m eval.train", description=__doc__, allow_abbrev=False)
     parser.add_argument("--model", help="embedding model (default: the app's default)")
+    parser.add_argument("--squad", type=Path, help="a SQuAD folder from eval.squad (default: all of v2.0 dev, "
+                        "converted under eval/out/squad2)")
     parser.add_argument("--final-only", action="store_true",
                         help="fit only the final scorer (no folds): for trying a change quickly")
     args = parser.parse_args(argv)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
     t0 = time.perf_counter()
-    assistant, index, examples = prepare(args.model, log)
+    assistant, index, examples = prepare(args.model, log, args.squad)
     indexes = {"squad": index}
     folds, fold_scorers = [], {}
     for f in ([] if args.final_only else range(FOLDS)):
@@ -317,7 +322,8 @@ def main(argv: list[str] | None = None) -> int:
     from retriever.scorer import scorer_path
 
     name = assistant.embedder.name
-    info = {"fitted": date.today().isoformat(), "model": name, "data": "SQuAD v2.0 dev (reconstructed), "
+    where = f", the articles in {args.squad.name}" if args.squad else ""
+    info = {"fitted": date.today().isoformat(), "model": name, "data": f"SQuAD v2.0 dev (reconstructed{where}), "
             f"{len(examples)} questions, {len({e.question.article for e in examples})} articles",
             "folds": folds, "max_false_abstention_on_training": MAX_FALSE_ABSTENTION}
     final = fit_scorer(indexes, examples, info)

@@ -82,6 +82,16 @@ class LoadedIndex:
         self._window_starts = np.concatenate([[0], np.cumsum(np.bincount(self.window_paragraph, minlength=n))])
         self._terms: dict[int, list[frozenset[str]]] = {}
 
+    def positions_of(self, documents: set[str]) -> np.ndarray:
+        """Sorted positions of the paragraphs of the given documents (file names)."""
+        if not hasattr(self, "_doc_positions"):
+            by_doc: dict[str, list[int]] = {}
+            for i, p in enumerate(self.paragraphs):
+                by_doc.setdefault(p.doc, []).append(i)
+            self._doc_positions = {d: np.asarray(v, dtype=np.int64) for d, v in by_doc.items()}
+        parts = [self._doc_positions[d] for d in documents if d in self._doc_positions]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
     def document_frequency(self, term: str) -> int:
         """How many paragraphs contain the (stemmed) term, read off the BM25 index."""
         tid = self.bm25.vocab_dict.get(term)
@@ -178,7 +188,13 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
         if same_model_only:
             refuse_other_model(index_dir, embedder)
         hashes = source_hashes(docs_dir)
-        documents = load_corpus(docs_dir, warn=lambda msg: log(f"warning: {msg}"), progress=log)
+        warnings: list[str] = []  # kept in the manifest: why a file is not in the index, for the user who asks
+
+        def warn(msg: str) -> None:
+            warnings.append(msg)
+            log(f"warning: {msg}")
+
+        documents = load_corpus(docs_dir, warn=warn, progress=log)
         reuse = _old_vectors(index_dir, embedder)
         paragraphs = [p for d in documents for p in d.paragraphs]
         splitting = _Progress(len(paragraphs), "paragraphs split into sentences", log)
@@ -213,6 +229,7 @@ def build_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
             "dim": embedder.dim, "embed_recipe": recipe_of(embedder), "sources": hashes,
             "faiss_index": kind, "versions": _library_versions(), "window_settings": window_settings(embedder),
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "warnings": warnings,
             "counts": {"documents": len(documents), "paragraphs": len(paragraphs), "windows": n_windows,
                        "sentences": n_sentences, "embedded_paragraphs": len(todo_windows)},
         }

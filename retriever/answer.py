@@ -50,6 +50,8 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     model: str = ""  # short name of the embedding model that answered (set by the Assistant)
+    scope: list[str] | None = None  # the documents the question was kept to; None: all of them
+    index_built_at: str = ""  # build time of the index that answered (ISO 8601, from its manifest)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,35 @@ class QuestionError(ValueError):
     """A question that cannot be answered as asked (empty, only symbols)."""
 
 
+class ScopeError(QuestionError):
+    """Documents named for a question's scope that the index does not hold."""
+
+
+def check_scope(index: LoadedIndex, names) -> set[str] | None:
+    """The file names a question is kept to (a path counts by its base name), or None for every document.
+    An unknown name is refused, naming the documents there are; a file the build skipped says why."""
+    if names is None:
+        return None
+    if isinstance(names, str):
+        names = [names]
+    known = [d["name"] for d in index.documents]
+    chosen = set()
+    for raw in names:
+        name = Path(str(raw)).name
+        if name not in known:
+            why = [w for w in index.manifest.get("warnings", []) if w.startswith(f"skipped {name}")
+                   or w.startswith(f"{name}:") or f" {name}:" in w[:len(name) + 12]]
+            if why:
+                raise ScopeError(f"{name} is not in the index: {why[0]}")
+            listed = ", ".join(known[:20]) + (", ..." if len(known) > 20 else "")
+            raise ScopeError(f"unknown document {name!r}; the index holds {len(known)} documents: {listed} "
+                             "(pass the file name as in the answer's \"doc\")")
+        chosen.add(name)
+    if not chosen:
+        raise ScopeError("no document chosen; name at least one, or leave the scope out to search them all")
+    return chosen
+
+
 def clean_question(question: str) -> tuple[str, list[str]]:
     """Strip control characters and cap the length; returns the question and notes for the user."""
     if not isinstance(question, str):
@@ -87,24 +116,27 @@ class Assistant:
     def retriever(self) -> Retriever:
         return Retriever(self.index, self.scorer)
 
-    def ask(self, question: str, k: int | None = None, mode: str | None = None) -> Answer:
-        """Answer one question: clean it, embed it, search, compose; timings in ms."""
+    def ask(self, question: str, k: int | None = None, mode: str | None = None, documents=None) -> Answer:
+        """Answer one question: clean it, embed it, search, compose; timings in ms. `documents` (file names)
+        keeps it to those documents."""
         t0 = time.perf_counter()
         question, notes = clean_question(question)
+        scope = check_scope(self.index, documents)
         if mostly_other_script(question):
             notes.append(OTHER_SCRIPT_NOTE)
         self.retriever  # load the index before timing the embedding
         t1 = time.perf_counter()
         query_vector = self.embedder.encode_queries([question])[0]
         t2 = time.perf_counter()
-        answer = self.answer_for_vector(question, query_vector, k, mode)
+        answer = self.answer_for_vector(question, query_vector, k, mode, documents=scope)
         answer.notes = notes + answer.notes
         answer.model = self.model
         answer.timings_ms = {"embed": _ms(t2 - t1), **answer.timings_ms, "total": _ms(time.perf_counter() - t0)}
         return answer
 
     def answer_for_vector(self, question: str, query_vector, k: int | None = None, mode: str | None = None,
-                          abstain_below: float | None = None, scorer: Scorer | None = None) -> Answer:
+                          abstain_below: float | None = None, scorer: Scorer | None = None,
+                          documents: set[str] | None = None) -> Answer:
         """Search and compose for an already cleaned and embedded question (batch evaluation uses this)."""
         mode = check_mode(mode or settings.DEFAULT_MODE)
         k = check_k(k if k is not None else settings.DEFAULT_K)
@@ -112,11 +144,14 @@ class Assistant:
         # `scorer` overrides the fitted one for one call: the SQuAD folds answer each article with the scorer
         # that was not fitted on it.
         retriever = self.retriever if scorer is None else Retriever(self.index, scorer)
-        hits = retriever.search(question, query_vector, k=max(k, settings.ANSWER_POOL), mode=mode)
+        hits = retriever.search(question, query_vector, k=max(k, settings.ANSWER_POOL), mode=mode,
+                                documents=documents)
         t1 = time.perf_counter()
         answer = compose_answer(question, query_vector, hits, self.index, scorer or self.scorer, abstain_below)
         answer.hits = answer.hits[:k]
         answer.model = self.model
+        answer.scope = sorted(documents) if documents is not None else None
+        answer.index_built_at = self.index.manifest.get("built_at", "")
         answer.timings_ms = {"search": _ms(t1 - t0), "answer": _ms(time.perf_counter() - t1)}
         return answer
 

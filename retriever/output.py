@@ -23,6 +23,8 @@ def answer_to_json(answer) -> dict:
                       "lexical": round(h.lexical, 4)} for h in answer.hits],
         "evidence": round(answer.evidence, 4),
         "model": answer.model,
+        "scope": answer.scope,
+        "index_built_at": answer.index_built_at,
         "timings_ms": answer.timings_ms,
     }
     if answer.notes:

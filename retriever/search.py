@@ -143,10 +143,12 @@ class Retriever:
         self.fusion, self.dense_weight, self.candidates = fusion, dense_weight, candidates
 
     def search(self, question: str, query_vector: np.ndarray, k: int | None = None,
-               mode: str | None = None) -> list[Hit]:
+               mode: str | None = None, documents: set[str] | None = None) -> list[Hit]:
+        """The k best paragraphs; with `documents` (file names), the k best of those documents only."""
         mode = check_mode(mode if mode is not None else self.mode)
         k = check_k(k if k is not None else self.k)
-        c = candidate_signals(self.index, question, query_vector, max(self.candidates, k))
+        scope = None if documents is None else self.index.positions_of(documents)
+        c = candidate_signals(self.index, question, query_vector, max(self.candidates, k), scope)
         # Every candidate gets the learned probability, whatever the mode: answer sentences and abstention use it.
         probability = dict(zip(c.positions, (float(x) for x in self.scorer.paragraph_probability(c.features))))
         if mode == "dense":
@@ -159,6 +161,9 @@ class Retriever:
             fused = rrf([sorted(c.dense, key=lambda i: -c.dense[i]), c.lexical_ranking])
         else:
             fused = weighted_sum(c.dense, c.lexical, self.dense_weight)
+        if scope is not None:  # the whole index's candidates were scored only as the yardstick (see below)
+            allowed = set(scope.tolist())
+            fused = {i: v for i, v in fused.items() if i in allowed}
         order = sorted(fused, key=lambda i: (-fused[i], i))[:k]
         return [Hit(self.index.paragraphs[i], float(fused[i]), float(c.dense.get(i, 0.0)),
                     float(c.bm25[i]), i, probability.get(i, 0.0)) for i in order]
@@ -176,13 +181,26 @@ class Candidates:
     features: np.ndarray  # one row of features.PARAGRAPH_FEATURES per position
 
 
-def candidate_signals(index: LoadedIndex, question: str, query_vector: np.ndarray, n_cand: int) -> Candidates:
+def candidate_signals(index: LoadedIndex, question: str, query_vector: np.ndarray, n_cand: int,
+                      scope: np.ndarray | None = None) -> Candidates:
     """Dense top-n and BM25 top-n paragraphs, both signals for each, and their feature rows. The training of
-    the scorers (eval/train.py) reads exactly this, so what is fitted is what answers."""
+    the scorers (eval/train.py) reads exactly this, so what is fitted is what answers.
+
+    With `scope` (paragraph positions of the chosen documents), the top-n of the scope join the top-n of the
+    whole index: the scope's paragraphs are scored exactly (a document's rows are contiguous), and the whole
+    index's candidates stay as the yardstick that rank and relative features are measured against, so a
+    paragraph scores the same whether or not other documents are chosen with it."""
     dense = paragraph_dense_search(index, query_vector, n_cand)
     all_lexical = lexical_scores(index.bm25, query_terms(question))
     matching = np.flatnonzero(all_lexical > 0)  # usually a small share of the corpus
     lex_top = [int(matching[i]) for i in top_indices(all_lexical[matching], n_cand)]
+    if scope is not None:
+        exact = exact_dense_scores(index, query_vector, scope.tolist())
+        for i in sorted(exact, key=lambda i: (-exact[i], i))[:n_cand]:
+            dense[i] = exact[i]
+        in_scope = np.intersect1d(matching, scope)
+        lex_top = list(dict.fromkeys(lex_top + [int(in_scope[i]) for i in top_indices(all_lexical[in_scope],
+                                                                                       n_cand)]))
     lexical = {i: float(all_lexical[i]) for i in lex_top}
     # Give every candidate both signals, so hits can show them and fusion is not biased by absence.
     missing = [i for i in lexical if i not in dense]

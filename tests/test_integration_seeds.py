@@ -151,3 +151,16 @@ def test_twenty_thousand_character_question_is_cut_and_answered(seeds_assistant)
     assert len(answer.question) == 2000
     assert answer.notes == ["The question was cut to its first 2000 characters."]
     assert answer.answered
+
+
+def test_cli_doc_keeps_the_question_to_that_document_and_an_unknown_name_exits_2(tmp_path):
+    out = run_cli("ask", "--json", "--index", str(tmp_path / "idx"), "--doc", STATEMENT,
+                  "What do they say about economic coercion?")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["scope"] == [STATEMENT]
+    assert {p["doc"] for p in data["passages"]} == {STATEMENT}
+    assert all(c["doc"] == STATEMENT for c in data["citations"])
+    bad = run_cli("ask", "--index", str(tmp_path / "idx"), "--doc", "nope.txt", "What about coercion?")
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.startswith("error: unknown document 'nope.txt'; the index holds 2 documents:")

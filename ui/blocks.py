@@ -92,9 +92,10 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
     first = documents[0]["name"]
     errors = user_errors()
 
-    def ask(question, k, mode, history):
+    def ask(question, k, mode, scope, history):
         try:
-            a = answer_to_json(assistant.ask(question or "", k=int(k), mode=mode))
+            # An empty selection means every document (the default), never "none".
+            a = answer_to_json(assistant.ask(question or "", k=int(k), mode=mode, documents=scope or None))
         except errors as e:
             raise gr.Error(str(e)) from e
         history = history + [a]
@@ -187,6 +188,8 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
                     with gr.Row():
                         k = gr.Slider(1, 20, value=settings.DEFAULT_K, step=1, label="Passages to show")
                         mode = gr.Radio(list(settings.MODES), value=settings.DEFAULT_MODE, label="Retrieval mode")
+                    scope = gr.Dropdown([(d["title"], d["name"]) for d in documents], value=[], multiselect=True,
+                                        label="Only these documents (none chosen: all)", elem_id="scope")
                 answer = gr.HTML(elem_id="answer", min_height=40)
                 with gr.Row():
                     past = gr.Dropdown(label="Earlier questions in this session", choices=[], elem_id="history",
@@ -214,7 +217,7 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
                                        interactive=False, wrap=True)
         nav = gr.Textbox(visible="hidden", elem_id="nav-target")
 
-        inputs = [question, k, mode, history]
+        inputs = [question, k, mode, scope, history]
         outputs = [answer, markdown, history, past]
         question.submit(ask, inputs, outputs)
         ask_button.click(ask, inputs, outputs)
@@ -225,10 +228,12 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
             None, None, None, js=SCROLL_TO_TARGET)
         run.click(run_evaluation, None, [summary, table, plot, failing])
 
-        def answer(question: str, k: int = settings.DEFAULT_K, mode: str = settings.DEFAULT_MODE) -> dict:
-            """The public JSON answer (same as `app.py ask --json`), for API clients."""
+        def answer(question: str, k: int = settings.DEFAULT_K, mode: str = settings.DEFAULT_MODE,
+                   documents: list[str] | None = None) -> dict:
+            """The public JSON answer (same as `app.py ask --json`), for API clients; `documents` (file names)
+            keeps the question to those documents."""
             try:
-                return answer_to_json(assistant.ask(question or "", k=int(k), mode=mode))
+                return answer_to_json(assistant.ask(question or "", k=int(k), mode=mode, documents=documents))
             except errors as e:
                 raise gr.Error(str(e)) from e
 
