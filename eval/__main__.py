@@ -31,6 +31,7 @@ def parse_args(argv):
                    help="also run SQuAD v2.0 dev, each article answered by the scorer fitted without it (make train)")
     p.add_argument("--squad-limit", type=int, help="a deterministic sample of this many SQuAD questions")
     p.add_argument("--squad", type=Path, help="the SQuAD folder the fold scorers were fitted on (make train --squad)")
+    p.add_argument("--squad-tag", help="the tag the fold scorers were fitted under (python -m eval.train --tag)")
     p.add_argument("--json", help="write the tables and per-question results to this file")
     p.add_argument("--show-failures", type=int, default=30, help="failing questions to list (default 30)")
     return p.parse_args(argv)
@@ -129,7 +130,8 @@ def main(argv=None) -> int:
         try:
             t1 = time.perf_counter()
             folds = evaluate_folds(args.model, modes[0], args.k, args.squad_limit,
-                                   log=lambda msg: print(msg, file=sys.stderr), folder=args.squad)
+                                   log=lambda msg: print(msg, file=sys.stderr), folder=args.squad,
+                                   tag=args.squad_tag)
         except FoldsMissingError as e:
             print(f"error: {e}", file=sys.stderr)
             return 2

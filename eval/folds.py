@@ -19,8 +19,8 @@ class FoldsMissingError(FileNotFoundError):
     """The per-fold scorers have not been fitted for this model."""
 
 
-def fold_scorers(embedder_name: str, out: Path) -> dict[int, Scorer]:
-    path = out / f"folds-{model_key(embedder_name)}.json"
+def fold_scorers(embedder_name: str, out: Path, tag: str | None = None) -> dict[int, Scorer]:
+    path = out / f"folds-{model_key(embedder_name)}{'-' + tag if tag else ''}.json"
     if not path.is_file():
         raise FoldsMissingError(f"no fold scorers at {path}; run `make train` first (it fits them)")
     data = json.loads(path.read_text(encoding="utf-8"))
@@ -28,12 +28,12 @@ def fold_scorers(embedder_name: str, out: Path) -> dict[int, Scorer]:
 
 
 def evaluate_folds(model: str | None, mode: str = "hybrid", k: int = 5, limit: int | None = None,
-                   log=lambda msg: None, folder: Path | None = None) -> ModeReport:
+                   log=lambda msg: None, folder: Path | None = None, tag: str | None = None) -> ModeReport:
     from eval.__main__ import sample
     from eval.train import OUT, embed_cached, fold_of, squad_assistant
 
     assistant, questions = squad_assistant(model, log, folder)
-    scorers = fold_scorers(assistant.embedder.name, OUT)
+    scorers = fold_scorers(assistant.embedder.name, OUT, tag)
     questions = sample(questions, limit)
     texts = [clean_question(q.question)[0] for q in questions]
     vectors = embed_cached(assistant.embedder, texts, OUT / f"qvec-{assistant.embedder.name.replace('/', '_')}.npz")

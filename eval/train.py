@@ -105,7 +105,8 @@ def sentence_rows(indexes: dict, e: Example, model: LinearModel):
     """Candidate sentences of the question's top passages, their features and labels (in a gold paragraph
     and holding an answer key)."""
     positions, probs = top_passages(e, model)
-    index = indexes[e.source]
+    source, _, article = e.source.partition(":without:")
+    index = indexes[source] if not article else IndexWithout(indexes[source], article)
     q = analyse_question(index, e.text, query_terms(e.text))
     cands, rows = sentence_features(index, q, e.vector, positions, probs)
     keys = [k.lower() for k in e.question.answer_keys]
@@ -143,6 +144,27 @@ def answer_rows(sentence: LinearModel, per_question, answerable_flags) -> tuple[
     return np.asarray(xs), np.asarray(ys), np.asarray(best)
 
 
+class IndexWithout:
+    """An index read as if one article were not in it, where document frequencies are concerned (the idf of
+    the question's terms, "a term no document uses"); everything else passes through. With it, a question asked
+    without its article sees its article's own words as unknown, as a question outside the folder would."""
+
+    def __init__(self, index, article: str):
+        self._index = index
+        self._own = np.asarray([p.doc == article for p in index.paragraphs])
+
+    def document_frequency(self, term: str) -> int:
+        bm25 = self._index.bm25
+        tid = bm25.vocab_dict.get(term)
+        if tid is None:
+            return 0
+        docs = bm25.scores["indices"][bm25.scores["indptr"][tid]:bm25.scores["indptr"][tid + 1]]
+        return int(len(docs) - self._own[docs].sum())
+
+    def __getattr__(self, name):
+        return getattr(self._index, name)
+
+
 def without_own_article(indexes: dict, e: Example) -> Example:
     """The same question asked of the corpus without its own article: the fact is then in no document, while
     related text still is, which is how a question outside an analyst's folder looks (the seeds' near misses,
@@ -157,7 +179,7 @@ def without_own_article(indexes: dict, e: Example) -> Example:
                        {p: v for p, v in c.lexical.items() if paragraphs[p].doc != own},
                        [p for p in c.lexical_ranking if paragraphs[p].doc != own], c.bm25, c.features[keep])
     q = Question(e.question.id + ":without-article", e.question.question, False, (), (), article=own)
-    return Example(q, e.text, e.vector, cands, frozenset(), e.fold, e.source, e.weight)
+    return Example(q, e.text, e.vector, cands, frozenset(), e.fold, f"{e.source}:without:{own}", e.weight)
 
 
 def fit_scorer(indexes: dict, examples: list[Example], info: dict | None = None) -> Scorer:
@@ -303,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", help="embedding model (default: the app's default)")
     parser.add_argument("--squad", type=Path, help="a SQuAD folder from eval.squad (default: all of v2.0 dev, "
                         "converted under eval/out/squad2)")
+    parser.add_argument("--tag", help="write the scorers to eval/out/ under this tag instead of retriever/models/ "
+                        "(for comparisons; the committed scorer is the untagged one)")
     parser.add_argument("--final-only", action="store_true",
                         help="fit only the final scorer (no folds): for trying a change quickly")
     args = parser.parse_args(argv)
@@ -319,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         log(f"fold {f}: {report}")
         folds.append(report)
         fold_scorers[str(f)] = scorer.to_dict()
-    from retriever.scorer import scorer_path
+    from retriever.scorer import model_key, scorer_path
 
     name = assistant.embedder.name
     where = f", the articles in {args.squad.name}" if args.squad else ""
@@ -327,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{len(examples)} questions, {len({e.question.article for e in examples})} articles",
             "folds": folds, "max_false_abstention_on_training": MAX_FALSE_ABSTENTION}
     final = fit_scorer(indexes, examples, info)
-    target = scorer_path(name)
+    target = scorer_path(name) if not args.tag else OUT / f"{model_key(name)}-{args.tag}.json"
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(final.to_dict(), indent=1) + "\n", encoding="utf-8")
     if not args.final_only:
