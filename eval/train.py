@@ -25,7 +25,7 @@ import numpy as np
 from eval.dataset import Question
 from retriever import settings
 from retriever.features import (ANSWER_FEATURES, PARAGRAPH_INPUTS, SENTENCE_FEATURES, analyse_question,
-                                answer_features, paragraph_inputs, sentence_features)
+                                answer_features, paragraph_inputs, sentence_features, support)
 from retriever.scorer import LinearModel, Scorer
 from retriever.search import Candidates, candidate_signals, query_terms
 
@@ -34,7 +34,8 @@ SQUAD = PROJECT.parent / "shared" / "benchmarks" / "squad" / "dev-v2.0.reconstru
 OUT = PROJECT / "eval" / "out"
 FOLDS = 5
 FOLD_SEED = "article-folds-2026-12-01"
-MAX_FALSE_ABSTENTION = 0.04  # on the training folds' answerable questions
+MAX_FALSE_ABSTENTION = 0.04  # on the training folds' answerable questions, both refusal rules together
+SUPPORT_FALSE_ABSTENTION = 0.01  # of that, what the support floor may refuse
 REGULARISATION = 1.0  # scikit-learn's C
 
 
@@ -201,11 +202,14 @@ def fit_scorer(indexes: dict, examples: list[Example], info: dict | None = None)
     wq = np.asarray([e.weight for e in answer_examples])
     answer = fit_linear(xa, ya, ANSWER_FEATURES, weights=wq)
     answerable = np.asarray([e.question.answerable for e in answer_examples])
-    threshold = choose_threshold(answer.probability(xa), answerable, weights=wq)
+    supports = np.asarray([support(r, sentence.probability(r)) for _, r, _, _ in per_question])
+    floor = choose_threshold(supports, answerable, SUPPORT_FALSE_ABSTENTION, weights=wq)
+    evidence = np.where(supports < floor, 0.0, answer.probability(xa))
+    threshold = choose_threshold(evidence, answerable, weights=wq)
     # A second document's sentence joins a cross-document answer when it is as well supported as the best
     # sentence of all but MAX_FALSE_ABSTENTION of the answerable training questions.
     follow_up = choose_threshold(best, answerable, weights=wq)
-    return Scorer(paragraph, sentence, answer, threshold, follow_up, info or {})
+    return Scorer(paragraph, sentence, answer, threshold, follow_up, floor, info or {})
 
 
 def fold_report(indexes: dict, scorer: Scorer, examples: list[Example]) -> dict:
@@ -216,13 +220,15 @@ def fold_report(indexes: dict, scorer: Scorer, examples: list[Example]) -> dict:
         if e.question.answerable:  # the same question without its article must be refused
             m = without_own_article(indexes, e)
             _, rows, _, cands = sentence_rows(indexes, m, scorer.paragraph)
+            probs = scorer.sentence.probability(rows)
             n_missing += 1
-            refused_missing += scorer.answer_probability(
-                answer_features(rows, scorer.sentence.probability(rows), cands)) < scorer.abstain_below
+            refused_missing += (support(rows, probs) < scorer.support_floor
+                                or scorer.answer_probability(answer_features(rows, probs, cands)) < scorer.abstain_below)
         positions, _ = top_passages(e, scorer.paragraph)
         _, rows, _, cands = sentence_rows(indexes, e, scorer.paragraph)
-        row = answer_features(rows, scorer.sentence.probability(rows), cands)
-        refused = scorer.answer_probability(row) < scorer.abstain_below
+        probs = scorer.sentence.probability(rows)
+        refused = (support(rows, probs) < scorer.support_floor
+                   or scorer.answer_probability(answer_features(rows, probs, cands)) < scorer.abstain_below)
         if e.question.answerable:
             n_ans += 1
             hit1 += bool(positions[:1] and positions[0] in e.gold)

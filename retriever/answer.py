@@ -11,7 +11,7 @@ from index.pages import cite_label
 from index.store import LoadedIndex
 from retriever import settings
 from retriever.answer_type import DESCRIBE, PREFERRED_ONLY, states
-from retriever.features import analyse_question, answer_features, sentence_features
+from retriever.features import analyse_question, answer_features, sentence_features, support
 from retriever.scorer import Scorer
 from retriever.search import Hit, query_terms
 
@@ -90,6 +90,8 @@ def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarra
     cands, rows = sentence_features(index, q, query_vector, [h.position for h in top], [h.probability for h in top])
     probs = scorer.sentence_probability(rows)
     evidence = scorer.answer_probability(answer_features(rows, probs, cands))
+    if support(rows, probs) < scorer.support_floor:
+        evidence = 0.0  # the documents barely use the question's words: refused whatever the model says
     out = [ScoredSentence(c.hit_rank, index.paragraphs[c.position], c.start, c.end, float(pr), c.cosine)
            for c, pr in zip(cands, probs)]
     out.sort(key=lambda x: (-x.probability, x.hit_rank, x.start))

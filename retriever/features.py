@@ -241,6 +241,20 @@ def sentence_features(index: LoadedIndex, q: QuestionTerms, query: np.ndarray, p
     return cands, np.asarray(rows, dtype=np.float32).reshape(len(cands), len(SENTENCE_FEATURES))
 
 
+_COS, _PASSAGE_COS, _COVERAGE = (SENTENCE_FEATURES.index(n) for n in ("cos", "passage_cos", "coverage"))
+SUPPORT_COVERAGE_WEIGHT = 0.25  # in support(): how much the question's idf-weighted term share adds to a cosine
+
+
+def support(rows: np.ndarray, probs: np.ndarray) -> float:
+    """How plainly the best sentence matches the question: its cosine (or its passage's, if higher) plus a
+    quarter of the share of the question's idf mass it contains. A floor on it (fitted per model, see
+    Scorer.support_floor) refuses answers to questions whose words the documents barely use."""
+    if not len(probs):
+        return 0.0
+    r = rows[int(np.argmax(probs))]
+    return float(max(r[_COS], r[_PASSAGE_COS]) + SUPPORT_COVERAGE_WEIGHT * r[_COVERAGE])
+
+
 def answer_features(rows: np.ndarray, probs: np.ndarray, cands: list[Candidate]) -> np.ndarray:
     """One row of ANSWER_FEATURES for the best candidate sentence (empty when there is none)."""
     if not len(probs):

@@ -62,6 +62,7 @@ class Scorer:
     answer: LinearModel  # P(the documents answer the question), read off its best sentence: the evidence
     abstain_below: float  # on the answer model's probability
     follow_up_above: float  # another document's sentence joins a cross-document answer above this
+    support_floor: float  # answers whose best sentence's features.support() is below this are refused
     info: dict  # how it was fitted (data, folds, figures), for the README and the manifest
 
     def paragraph_probability(self, rows: np.ndarray) -> np.ndarray:
@@ -77,14 +78,16 @@ class Scorer:
     def to_dict(self) -> dict:
         return {"paragraph": self.paragraph.to_dict(), "sentence": self.sentence.to_dict(),
                 "answer": self.answer.to_dict(),
-                "abstain_below": self.abstain_below, "follow_up_above": self.follow_up_above, "info": self.info}
+                "abstain_below": self.abstain_below, "follow_up_above": self.follow_up_above,
+                "support_floor": self.support_floor, "info": self.info}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Scorer":
         return cls(LinearModel.from_dict(d["paragraph"], PARAGRAPH_INPUTS),
                    LinearModel.from_dict(d["sentence"], SENTENCE_FEATURES),
                    LinearModel.from_dict(d["answer"], ANSWER_FEATURES),
-                   float(d["abstain_below"]), float(d["follow_up_above"]), d.get("info", {}))
+                   float(d["abstain_below"]), float(d["follow_up_above"]), float(d["support_floor"]),
+                   d.get("info", {}))
 
 
 def model_key(embedder_name: str) -> str:
