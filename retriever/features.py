@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -85,8 +86,10 @@ def analyse_question(index: LoadedIndex, question: str, terms: tuple[str, ...]) 
                          expected_answer_type(question), bool(_NEGATION.search(question)))
 
 
-def _words(text: str) -> set[str]:
-    return {w.lower().rstrip(".,") for w in _WORD.findall(text)}
+@lru_cache(maxsize=65536)
+def _words(text: str) -> frozenset[str]:
+    """The lower-cased words of a text; cached, as the same passages are read for question after question."""
+    return frozenset(w.lower().rstrip(".,") for w in _WORD.findall(text))
 
 
 def entities_missing(q: QuestionTerms, text: str) -> float:
