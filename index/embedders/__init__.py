@@ -10,7 +10,7 @@ import os
 
 from index.embedders.base import Embedder, ModelError, clean_for_engine, file_sha256, token_windows
 
-DEFAULT_MODEL = "minilm"  # kept by the rule in README "Choosing the model" (e5-small measured, not better)
+DEFAULT_MODEL = "minilm"  # kept by the rule of issue #15 (README, "Choosing the embedding model")
 MODELS = ("minilm", "e5-small")
 ENV_VAR = "QA_MODEL"
 
