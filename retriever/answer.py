@@ -62,6 +62,7 @@ class ScoredSentence:
     end: int
     probability: float  # the sentence scorer's P(this sentence answers the question)
     cosine: float
+    support: float = 0.0  # features.support() of this sentence: plain match of cosine and question terms
 
     @property
     def text(self) -> str:
@@ -83,19 +84,35 @@ def answer_passages(question: str, hits: list[Hit], n: int = settings.ANSWER_PAS
 
 def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, question: str,
                     scorer: Scorer) -> tuple[list[ScoredSentence], float]:
-    """Every sentence of the answer passages with its learned probability, best first, and the evidence: the
-    answer model's probability that the best one answers the question."""
+    """The sentences that may answer, best first, with their learned probability, and the evidence: the answer
+    model's probability that the best one answers the question. An extractive answer to "how many" or "on what
+    date" must quote a number or a date, so for such a question only sentences that state one may answer (and
+    the evidence is read off the best of them); places are too varied to require."""
     q = analyse_question(index, question, query_terms(question))
     top = answer_passages(question, hits)
     cands, rows = sentence_features(index, q, query_vector, [h.position for h in top], [h.probability for h in top])
     probs = scorer.sentence_probability(rows)
+    if q.wanted and q.wanted not in PREFERRED_ONLY:
+        texts = [index.paragraphs[c.position].text[c.start:c.end] for c in cands]
+        keep = [i for i, t in enumerate(texts) if states(q.wanted, t)]
+        cands, rows, probs = [cands[i] for i in keep], rows[keep], probs[keep]
     evidence = scorer.answer_probability(answer_features(rows, probs, cands))
     if support(rows, probs) < scorer.support_floor:
         evidence = 0.0  # the documents barely use the question's words: refused whatever the model says
-    out = [ScoredSentence(c.hit_rank, index.paragraphs[c.position], c.start, c.end, float(pr), c.cosine)
-           for c, pr in zip(cands, probs)]
+    out = [ScoredSentence(c.hit_rank, index.paragraphs[c.position], c.start, c.end, float(pr), c.cosine,
+                          support(rows[i:i + 1], probs[i:i + 1])) for i, (c, pr) in enumerate(zip(cands, probs))]
     out.sort(key=lambda x: (-x.probability, x.hit_rank, x.start))
     return out, evidence
+
+
+def typed_first(question: str, hits: list[Hit], index: LoadedIndex) -> list[Hit]:
+    """For a question that needs a date, a number or an ordinal, the passages that state one come first (in
+    their order), since only they can answer it; other questions keep the ranking as it is."""
+    wanted = analyse_question(index, question, query_terms(question)).wanted
+    if not wanted or wanted in PREFERRED_ONLY:
+        return hits
+    states_it = [states(wanted, h.paragraph.text) for h in hits]
+    return [h for h, ok in zip(hits, states_it) if ok] + [h for h, ok in zip(hits, states_it) if not ok]
 
 
 def is_cross_document(question: str) -> bool:
@@ -104,8 +121,9 @@ def is_cross_document(question: str) -> bool:
 
 def choose_sentences(question: str, sentences: list[ScoredSentence], scorer: Scorer) -> list[ScoredSentence]:
     """The best-supported sentence first. Another joins only when it adds what the question asks for: for a
-    question about several documents, the best sentence of each other document, if it is itself supported
-    (probability at least scorer.follow_up_above). A sentence never joins merely because it scores close."""
+    question about several documents, the best sentence of each other document, if it is itself supported (its
+    probability reaches scorer.follow_up_above, or its plain support the scorer's support floor). A sentence
+    never joins merely because it scores close."""
     if not sentences:
         return []
     chosen = [sentences[0]]
@@ -113,7 +131,8 @@ def choose_sentences(question: str, sentences: list[ScoredSentence], scorer: Sco
         for s in sentences[1:]:
             if len(chosen) >= settings.MAX_ANSWER_SENTENCES:
                 break
-            if s.paragraph.doc not in {c.paragraph.doc for c in chosen} and s.probability >= scorer.follow_up_above:
+            supported = s.probability >= scorer.follow_up_above or s.support >= scorer.support_floor
+            if s.paragraph.doc not in {c.paragraph.doc for c in chosen} and supported:
                 chosen.append(s)
     return chosen
 
@@ -126,16 +145,9 @@ def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], ind
     sentences, evidence = score_sentences(index, hits, query_vector, question, scorer)
     notes = []
     wanted = analyse_question(index, question, query_terms(question)).wanted
-    if wanted and sentences:
-        # An extractive answer to "how many" or "on what date" must quote a number or a date: only sentences
-        # that state one may answer, and without any the question is not answered (with the reason). Places
-        # are too varied to require, so they only reorder.
-        typed = [s for s in sentences if states(wanted, s.text)]
-        if not typed and wanted not in PREFERRED_ONLY:
-            notes.append(f"The question asks for {DESCRIBE[wanted]}, and none of the closest passages states one.")
-            return Answer(question, NOT_COVERED, False, [], hits, 0.0, notes=notes)  # no quotable answer at all
-        if typed and typed[0] is not sentences[0]:
-            sentences = typed + [s for s in sentences if s not in typed]
+    if wanted and wanted not in PREFERRED_ONLY and not sentences:
+        notes.append(f"The question asks for {DESCRIBE[wanted]}, and none of the closest passages states one.")
+        return Answer(question, NOT_COVERED, False, [], hits, 0.0, notes=notes)  # no quotable answer at all
     if not sentences or evidence < threshold:
         return Answer(question, NOT_COVERED, False, [], hits, evidence, notes=notes)
     citations: list[Citation] = []
