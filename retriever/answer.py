@@ -148,6 +148,9 @@ def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], ind
     if wanted and wanted not in PREFERRED_ONLY and not sentences:
         notes.append(f"The question asks for {DESCRIBE[wanted]}, and none of the closest passages states one.")
         return Answer(question, NOT_COVERED, False, [], hits, 0.0, notes=notes)  # no quotable answer at all
+    if wanted in PREFERRED_ONLY:  # a sentence naming a place goes first, but one without may still answer
+        typed = [s for s in sentences if states(wanted, s.text)]
+        sentences = typed + [s for s in sentences if s not in typed]
     if not sentences or evidence < threshold:
         return Answer(question, NOT_COVERED, False, [], hits, evidence, notes=notes)
     citations: list[Citation] = []
