@@ -105,16 +105,6 @@ def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarra
     return out, evidence
 
 
-def typed_first(question: str, hits: list[Hit], index: LoadedIndex) -> list[Hit]:
-    """For a question that needs a date, a number or an ordinal, the passages that state one come first (in
-    their order), since only they can answer it; other questions keep the ranking as it is."""
-    wanted = analyse_question(index, question, query_terms(question)).wanted
-    if not wanted or wanted in PREFERRED_ONLY:
-        return hits
-    states_it = [states(wanted, h.paragraph.text) for h in hits]
-    return [h for h, ok in zip(hits, states_it) if ok] + [h for h, ok in zip(hits, states_it) if not ok]
-
-
 def is_cross_document(question: str) -> bool:
     return bool(_CROSS_DOC.search(question))
 

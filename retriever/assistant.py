@@ -12,7 +12,7 @@ from typing import Callable
 from index.embedders.base import Embedder
 from index.store import LoadedIndex, open_index
 from retriever import settings
-from retriever.answer import Answer, compose_answer, typed_first
+from retriever.answer import Answer, compose_answer
 from retriever.scorer import Scorer, scorer_for
 from retriever.search import Retriever, check_k, check_mode
 
@@ -146,7 +146,6 @@ class Assistant:
         retriever = self.retriever if scorer is None else Retriever(self.index, scorer)
         hits = retriever.search(question, query_vector, k=max(k, settings.ANSWER_POOL), mode=mode,
                                 documents=documents)
-        hits = typed_first(question, hits, self.index)
         t1 = time.perf_counter()
         answer = compose_answer(question, query_vector, hits, self.index, scorer or self.scorer, abstain_below)
         answer.hits = answer.hits[:k]

@@ -23,7 +23,6 @@ FIRST_PARAGRAPH = [
     ("Which principles guide the expansion of the CPTPP?", DECLARATION, "15"),
     ("What do they say about research security and research integrity?", DECLARATION, "11"),
     ("Which business federations issued a joint statement on economic security?", DECLARATION, "4"),
-    ("On what date was the economic security declaration signed?", DECLARATION, "S1"),
 ]
 
 ABSTAIN = [
