@@ -27,12 +27,12 @@ def test_clicking_a_chip_opens_the_document_at_that_paragraph(page):
     ask(pg, GCAP)
     pg.locator("#answer .answer .cite-chip").first.click()
     target = pg.locator("#doc-view .para.target")
-    target.wait_for(state="visible", timeout=15000)
+    target.wait_for(state="visible", timeout=60000)
     assert target.get_attribute("id") == "p-000_d2e472f1f95dd8ec_txt--3"
     assert target.locator(".para-label").inner_text() == "¶3"
     assert "GCAP" in target.inner_text()
     pg.wait_for_function("() => { const r = document.querySelector('#doc-view .para.target').getBoundingClientRect();"
-                         " return r.top >= 0 && r.bottom <= window.innerHeight; }", timeout=5000)
+                         " return r.top >= 0 && r.bottom <= window.innerHeight; }", timeout=30000)
     assert "Defence and Security Cooperation" in pg.locator("#doc-view h3").nth(0).inner_text()
 
 
@@ -77,7 +77,7 @@ def test_empty_question_gets_a_clear_message(page):
     pg, _ = page
     ask(pg, "   ")
     toast = pg.get_by_text("the question is empty; type a question about the documents")
-    toast.first.wait_for(timeout=15000)
+    toast.first.wait_for(timeout=60000)
 
 
 def test_narrow_window_does_not_overflow(browser, app_url):
