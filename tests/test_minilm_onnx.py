@@ -64,7 +64,8 @@ def test_first_export_prints_exactly_one_line(tmp_path):
     script = ("import sys; sys.path.insert(0, {p!r})\n"
               "from index.embedders.minilm_onnx import OnnxMiniLMEmbedder\n"
               "v = OnnxMiniLMEmbedder(cache_dir={c!r}).encode_queries(['hello'])\n"
-              "assert v.shape == (1, 384)\n").format(p=str(PROJECT), c=str(tmp_path / "models"))
+              "assert v.shape == (1, 384)\n"
+              "assert 'torch' not in sys.modules, 'the export must run in a child, not in the serving process'\n").format(p=str(PROJECT), c=str(tmp_path / "models"))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "TRANSFORMERS_"))}
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
     assert out.returncode == 0, out.stderr

@@ -66,6 +66,21 @@ def _quiet_export():
                 lg.setLevel(level)
 
 
+def export_in_child(model_dir: Path, target: Path) -> Path:
+    """Run export_onnx in a child process, so PyTorch is never loaded into the process that serves (a server
+    that had exported in-process lost its connection when it then rendered PDF pages, in fresh-clone runs)."""
+    import subprocess
+
+    code = ("import sys; from pathlib import Path; from index.embedders.minilm_onnx import export_onnx; "
+            "export_onnx(Path(sys.argv[1]), Path(sys.argv[2]))")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", code, str(model_dir), str(target)], cwd=root,
+                          stderr=None, stdout=subprocess.DEVNULL)
+    if done.returncode != 0 or not target.is_file():
+        raise ModelError(f"exporting the model to ONNX failed (exit {done.returncode}); see the message above")
+    return target
+
+
 def export_onnx(model_dir: Path, target: Path, notice=lambda msg: print(msg, file=sys.stderr, flush=True)) -> Path:
     """Export BERT + mean pooling + L2 normalisation to ONNX, check it against sentence-transformers, and
     write it atomically to `target`."""
@@ -143,7 +158,7 @@ class OnnxMiniLMEmbedder:
 
         path = onnx_path(self.cache_dir)
         if not path.is_file():
-            export_onnx(self._model_dir, path)
+            export_in_child(self._model_dir, path)
         options = ort.SessionOptions()
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
