@@ -7,6 +7,8 @@ on the page do not matter: quotes stay verbatim slices of the paragraph text.
 """
 from __future__ import annotations
 
+from index.pdfium_lock import serialised
+
 import hashlib
 import os
 import uuid
@@ -28,6 +30,7 @@ def page_index(labels: list, label) -> int | None:
     return None
 
 
+@serialised
 def page_image(pdf_path: Path, index: int, cache_dir: Path, scale: float = SCALE) -> Path:
     """A PNG of page `index` (0-based), rendered once and kept in `cache_dir`."""
     import pypdfium2 as pdfium
@@ -63,6 +66,7 @@ def _squash(text: str) -> tuple[str, list[int]]:
     return "".join(keep), where
 
 
+@serialised
 def text_boxes(pdf_path: Path, index: int, texts: list[str]) -> list[list[Box]]:
     """For each text, the boxes of the lines it covers on page `index` (empty when it is not on the page).
     A text that runs onto the next page is matched as far as it goes on this one."""

@@ -8,6 +8,8 @@ build warns naming the file and the pages, and indexes the rest.
 """
 from __future__ import annotations
 
+from index.pdfium_lock import serialised
+
 import re
 import shutil
 import subprocess
@@ -138,6 +140,7 @@ def ocr_lines(page, index: int, height: float, tesseract: str) -> list[Line]:
     return lines
 
 
+@serialised
 def read_pdf(path: Path, log: Callable[[str], None] = lambda msg: None) -> DocumentText:
     """Read a PDF into blocks with printed page labels; raises UnreadableError for an encrypted, damaged,
     empty or text-less file (the message names the file, the problem and what to do)."""
