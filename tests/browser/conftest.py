@@ -2,6 +2,7 @@
 Without /usr/bin/chromium the tests skip with the command that installs it."""
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -65,18 +66,25 @@ class PageRecorder:
         return [u for u in self.requests if not u.startswith(("http://127.0.0.1:", "data:", "blob:", "about:"))]
 
 
-@pytest.fixture
-def page(browser, app_url, request):
+@contextlib.contextmanager
+def opened_page(browser, url: str, name: str):
+    """A fresh browser context on the app; afterwards a screenshot, and the check that nothing off-host was fetched."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     recorder = PageRecorder(pg)
-    pg.goto(app_url)
+    pg.goto(url)
     pg.wait_for_selector("#question textarea, #question input", timeout=30000)
     yield pg, recorder
     SHOTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+    pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
     assert recorder.off_host() == [], "the page fetched something from outside 127.0.0.1"
     context.close()
+
+
+@pytest.fixture
+def page(browser, app_url, request):
+    with opened_page(browser, app_url, request.node.name) as opened:
+        yield opened
 
 
 def ask(pg, question: str):

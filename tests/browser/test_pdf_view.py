@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import CHROMIUM, PROJECT, SHOTS, PageRecorder, ask
+from tests.browser.conftest import CHROMIUM, PROJECT, ask, opened_page
 
 QUESTION = "What risks from the ongoing conflict in the Middle East does the declaration recognise?"
 
@@ -37,16 +37,8 @@ def pdf_app_url(tmp_path_factory):
 
 @pytest.fixture
 def pdf_page(browser, pdf_app_url, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    pg = context.new_page()
-    recorder = PageRecorder(pg)
-    pg.goto(pdf_app_url)
-    pg.wait_for_selector("#question textarea, #question input", timeout=30000)
-    yield pg
-    SHOTS.mkdir(exist_ok=True)
-    pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
-    assert recorder.off_host() == [], "the page fetched something from outside 127.0.0.1"
-    context.close()
+    with opened_page(browser, pdf_app_url, request.node.name) as (pg, _):
+        yield pg
 
 
 def test_pdf_citation_opens_the_page_with_the_quote_highlighted(pdf_page):
