@@ -23,3 +23,10 @@ ANSWER_POOL = 20  # passages searched, so a cross-document question can draw on 
 MAX_ANSWER_SENTENCES = 3
 
 MAX_QUESTION_CHARS = 2000  # longer questions are truncated (with a note) before embedding
+
+# Review (a question x document table, retriever/review.py): the command line's limits; the UI and API use lower
+# ones, because a browser waits for the whole table.
+MAX_REVIEW_QUESTIONS = 1000  # app.py review --max-questions
+MAX_REVIEW_CELLS = 50_000  # app.py review --max-cells (questions x documents)
+UI_MAX_REVIEW_QUESTIONS = 50
+UI_MAX_REVIEW_CELLS = 5_000
