@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -205,7 +205,8 @@ def candidate_signals(index: LoadedIndex, question: str, query_vector: np.ndarra
     missing = [i for i in lexical if i not in dense]
     dense.update(exact_dense_scores(index, query_vector, missing))
     positions = sorted(set(dense) | set(lexical))
-    rows = paragraph_features(index, whole.q, query_vector, positions, dense, all_lexical, whole.lexical_mass)
+    rows = paragraph_features(index, whole.q, query_vector, positions, dense, all_lexical, whole.lexical_mass,
+                              whole.paragraph_rows)
     return Candidates(positions, dense, lexical, lex_top, all_lexical, rows)
 
 
@@ -220,6 +221,8 @@ class WholeIndexSignals:
     lex_top: tuple[int, ...]
     q: object  # features.QuestionTerms
     lexical_mass: np.ndarray
+    # each paragraph's candidate-independent feature columns, filled as cells need them (features.py)
+    paragraph_rows: dict = field(default_factory=dict)
 
 
 _WHOLE_CACHE: dict = {}
