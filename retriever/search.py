@@ -197,7 +197,7 @@ def candidate_signals(index: LoadedIndex, question: str, query_vector: np.ndarra
         exact = exact_dense_scores(index, query_vector, scope.tolist())
         for i in sorted(exact, key=lambda i: (-exact[i], i))[:n_cand]:
             dense[i] = exact[i]
-        in_scope = np.intersect1d(matching, scope)
+        in_scope = scope[all_lexical[scope] > 0]  # = intersect1d(matching, scope), in time of the scope only
         lex_top = list(dict.fromkeys(lex_top + [int(in_scope[i]) for i in top_indices(all_lexical[in_scope],
                                                                                        n_cand)]))
     lexical = {i: float(all_lexical[i]) for i in lex_top}
