@@ -241,3 +241,24 @@ def test_cli_bad_input_is_one_line_and_exit_2(assistant, monkeypatch, capsys, ar
     code, out, err = run_cli(monkeypatch, capsys, assistant, argv, stdin)
     assert code == 2 and out == ""
     assert message in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_broken_word_file_is_not_read_with_the_readers_reason(tiny_docs, tmp_path, fake_embedder):
+    (tiny_docs / "broken.docx").write_bytes(b"this is not a zip archive")
+    assistant = Assistant(tiny_docs, tmp_path / "idx3", fake_embedder, notice=lambda m: None)
+    result = review(assistant, [HARBOUR], ["broken.docx", "alpha.txt"])
+    broken = cell(result, HARBOUR, "broken.docx")
+    assert broken.status == NOT_READ and broken.reason and broken.quote is None
+    assert broken.reason in " ".join(assistant.index.manifest["warnings"])
+    assert cell(result, HARBOUR, "alpha.txt").status == STATED
+
+
+def test_the_whole_index_part_of_a_search_runs_once_per_question_not_once_per_cell(assistant, monkeypatch):
+    import retriever.search as search
+
+    calls = []
+    real = search.paragraph_dense_search
+    monkeypatch.setattr(search, "paragraph_dense_search", lambda *a: calls.append(1) or real(*a))
+    monkeypatch.setattr(search, "_WHOLE_CACHE", {})
+    review(assistant, [HARBOUR, OAK], ["alpha.txt", "beta.md"])
+    assert len(calls) == 2
