@@ -23,3 +23,7 @@ ANSWER_POOL = 20  # passages searched, so a cross-document question can draw on 
 MAX_ANSWER_SENTENCES = 3
 
 MAX_QUESTION_CHARS = 2000  # longer questions are truncated (with a note) before embedding
+
+# The second retrieval hop (retriever/second_hop.py): when the first answer would be refused (its evidence is
+# below the scorer's threshold), search again with the name the best passage gives and the question does not.
+SECOND_HOP = True
