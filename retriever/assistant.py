@@ -12,9 +12,10 @@ from typing import Callable
 from index.embedders.base import Embedder
 from index.store import LoadedIndex, open_index
 from retriever import settings
-from retriever.answer import Answer, compose_answer
+from retriever.answer import Answer, Citation, compose_answer
 from retriever.scorer import Scorer, scorer_for
 from retriever.search import Retriever, check_k, check_mode
+from retriever.second_hop import accounts_for_names, find_bridge, names_bridge
 
 
 class QuestionError(ValueError):
@@ -148,12 +149,51 @@ class Assistant:
                                 documents=documents)
         t1 = time.perf_counter()
         answer = compose_answer(question, query_vector, hits, self.index, scorer or self.scorer, abstain_below)
+        t2 = time.perf_counter()
+        refused = answer.evidence < (scorer or self.scorer).abstain_below
+        hopped = bool(settings.SECOND_HOP and mode == "hybrid" and hits and refused)
+        if hopped:  # only a question the first search would refuse: a second search costs a second embedding
+            answer = self.second_hop(question, query_vector, answer, retriever, scorer or self.scorer,
+                                     abstain_below, documents) or answer
         answer.hits = answer.hits[:k]
         answer.model = self.model
         answer.scope = sorted(documents) if documents is not None else None
         answer.index_built_at = self.index.manifest.get("built_at", "")
-        answer.timings_ms = {"search": _ms(t1 - t0), "answer": _ms(time.perf_counter() - t1)}
+        answer.timings_ms = {"search": _ms(t1 - t0), "answer": _ms(t2 - t1)}
+        if hopped:
+            answer.timings_ms["second_hop"] = _ms(time.perf_counter() - t2)
         return answer
+
+    def second_hop(self, question: str, query_vector, first: Answer, retriever: Retriever, scorer: Scorer,
+                   abstain_below: float | None, documents: set[str] | None) -> Answer | None:
+        """The answer through a bridge (retriever/second_hop.py), when the answer model is more confident
+        about it than about the first answer: the sentence that names the bridge, then the answer found with
+        it, each cited; the bridged passage joins the hits second. None when there is no better bridged answer."""
+        bridge = find_bridge(self.index, question, query_vector, first.hits[0].position)
+        if bridge is None:
+            return None
+        hop_vector = self.embedder.encode_queries([bridge.question])[0]
+        found = retriever.search(bridge.question, hop_vector, k=settings.ANSWER_POOL, mode="hybrid",
+                                 documents=documents)
+        name = bridge.name.lower()
+        bridged = [h for h in found if h.position != bridge.source_position and name in h.paragraph.text.lower()]
+        if not bridged:
+            return None
+        second = compose_answer(bridge.question, hop_vector, bridged, self.index, scorer, abstain_below)
+        if not second.answered or second.evidence <= first.evidence or not second.citations:
+            return None
+        answer_citation = second.citations[0]
+        if not names_bridge(answer_citation, name):
+            return None  # an answer that does not speak of the bridge answers something else
+        source = self.index.paragraphs[bridge.source_position]
+        via = Citation(source, source.text[bridge.sentence[0]:bridge.sentence[1]])
+        if not accounts_for_names(question, via.quote, answer_citation.paragraph.text):
+            return None  # a name the question gives that neither step states: the documents miss a part
+        seen = {bridge.source_position, bridged[0].position}
+        hits = [first.hits[0], bridged[0]] + [h for h in first.hits[1:] if h.position not in seen]
+        text = f"{via.quote} [{via.label}] {answer_citation.quote} [{answer_citation.label}]"
+        notes = first.notes + [f"Answered in two steps, through {bridge.name}, which the first passage names."]
+        return Answer(question, text, True, [via, answer_citation], hits, second.evidence, notes=notes)
 
 
 def _ms(seconds: float) -> float:

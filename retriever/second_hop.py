@@ -1,0 +1,111 @@
+"""The second retrieval hop, for questions whose answer needs a bridge: "In what year was the university that
+X attended founded?" The first search finds the passage about X, which names the university; no passage states
+X and the year together. So: take the name that the first passage's best sentence gives and the question does
+not (the bridge), search again with the question plus that name, and let the passages found this way compete.
+
+Generic by construction: the bridge is a capitalised name run of the passage (no word lists), and the hop only
+changes an answer when the answer model is more confident about the bridged answer than about the first one.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import lexical
+from retriever.features import idf, question_entities
+
+# A run of capitalised words, allowing the short lower-case joints of names ("University of Chicago",
+# "Treaty of Paris"); numbers are left out: a year or a count is an answer, not a bridge.
+_NAME_RUN = re.compile(r"\b[A-Z][\w'’-]*(?:\s+(?:(?:of|the|de|du|von|van|for|on)\s+)*[A-Z][\w'’-]*)*")
+_JOINTS = {"of", "the", "de", "du", "von", "van", "for", "on"}
+
+
+@dataclass(frozen=True)
+class Bridge:
+    """A name the first passage gives and the question does not, and the hop's question built with it."""
+
+    name: str
+    question: str
+    source_position: int  # the paragraph it was read from
+    sentence: tuple[int, int]  # the span of the sentence that names it, in that paragraph's text
+
+
+def _question_names(question: str) -> set[str]:
+    """The capitalised words of the question (lower-cased): the names it gives."""
+    return {w.lower() for w in re.findall(r"[\w'’-]+", question) if w[:1].isupper()}
+
+
+def bridge_names(sentence: str, question: str, sentence_start_word: str | None = None) -> list[str]:
+    """The capitalised name runs of `sentence` of which the question gives no word as a name, in order. A single
+    capitalised word that only starts the sentence ("The", "In") is not a name."""
+    asked = _question_names(question)
+    out = []
+    for m in _NAME_RUN.finditer(sentence):
+        run = m.group(0).strip()
+        words = [w for w in run.split() if w.lower() not in _JOINTS]
+        if m.start() == 0 and len(words) == 1:
+            continue
+        if not words or any(w.lower().strip("'’") in asked for w in words):
+            continue  # a name the question gives, even in part ("Japan-UK Foreign" for "Foreign"), is no bridge
+        out.append(run)
+    return list(dict.fromkeys(out))
+
+
+def rarest(index, names: list[str]) -> str | None:
+    """The most specific of the names: the one whose rarest term has the highest idf in the index (a name the
+    whole corpus repeats, like the subject of every article, bridges nowhere)."""
+    n = len(index.paragraphs)
+    best, best_idf = None, -1.0
+    for name in names:
+        terms = lexical.terms([name])[0]
+        if not terms:
+            continue
+        score = max(idf(n, index.document_frequency(t)) for t in terms)
+        if score > best_idf:
+            best, best_idf = name, score
+    return best
+
+
+def find_bridge(index, question: str, query_vector: np.ndarray, position: int) -> Bridge | None:
+    """The bridge read off paragraph `position` (the first search's best): the name of its sentence closest to
+    the question that the question does not give, or None when that sentence names nothing new."""
+    rows = index.paragraph_sentences(position)
+    if not len(rows):
+        return None
+    cosines = np.asarray(index.sentence_vectors[rows.start:rows.stop]) @ query_vector
+    text = index.paragraphs[position].text
+    for r in np.argsort(-cosines)[:2]:  # the closest sentence, else the next one
+        start, end = index.sentence_spans[rows.start + int(r)]
+        sentence = text[start:end]
+        name = rarest(index, bridge_names(sentence, question))
+        if name:
+            return Bridge(name, hop_question(question, sentence, name), position, (start, end))
+    return None
+
+
+def hop_question(question: str, sentence: str, name: str) -> str:
+    """The question the second hop asks: the first hop has resolved the names the question gave (they are in the
+    bridge sentence), so they leave it and the bridge's name takes their place. "In what year was the college
+    Marta Kowalska attended founded?" -> "In what year was the college attended founded? Brindle Polytechnic"."""
+    stated = {w.lower() for w in re.findall(r"[\w'’-]+", sentence)}
+    words = question.split()
+    kept = [w for i, w in enumerate(words)
+            if not (i > 0 and w[:1].isupper() and w.strip("?,.!;:'\"’").lower() in stated)]
+    return f"{' '.join(kept)} {name}"
+
+
+def names_bridge(citation, name: str) -> bool:
+    """Whether an answer found through the bridge speaks of it: its sentence names it, or it comes from the
+    document or section the bridge is the subject of (an article titled with the name)."""
+    p = citation.paragraph
+    return any(name in text.lower() for text in (citation.quote.lower(), p.title.lower(), (p.section or "").lower()))
+
+
+def accounts_for_names(question: str, via: str, answer_paragraph: str) -> bool:
+    """Whether every proper noun and number of the question is stated by one of the two steps: the sentence that
+    names the bridge or the paragraph that answers. One that neither states means the chain answers a
+    different question ("the Prime Minister of India" when no passage mentions India)."""
+    words = {w.lower().rstrip(".,") for w in re.findall(r"[A-Za-z][\w'’-]*|\d[\d.,]*", f"{via} {answer_paragraph}")}
+    return all(e in words for e in question_entities(question))

@@ -1,0 +1,68 @@
+"""The second retrieval hop: a question that needs a bridge ("the college where X studied") is answered through
+the name the first passage gives, citing both steps; a chain that misses a part of the question is refused."""
+import pytest
+
+from retriever import settings
+from retriever.assistant import Assistant
+from retriever.second_hop import accounts_for_names, bridge_names, hop_question
+
+PEOPLE = ("People of Harlow\n\nMarta Kowalska studied engineering at Brindle Polytechnic as a young woman. "
+          "She later designed three bridges over the river.\n\n"
+          "Jonas Pell was a baker who sold bread at the market every Saturday morning.\n")
+SCHOOLS = ("Schools of the region\n\nBrindle Polytechnic was founded in 1887 by the city council. "
+           "Its first building stood beside the canal.\n\n"
+           "The village hall was built of red brick and hosts concerts in winter.\n")
+BRIDGE_QUESTION = "In what year was the college where Marta Kowalska studied engineering founded?"
+
+
+def test_the_bridge_is_a_name_the_question_does_not_give():
+    sentence = "The Normans met the University of Paris and the Duke of Normandy in 1066 in Normandy Hall."
+    assert bridge_names(sentence, "Who did the Normans meet?") == ["University of Paris", "Duke of Normandy",
+                                                                   "Normandy Hall"]
+    # a run sharing a name of the question is the question's own entity, not a bridge; "The" alone starts it
+    assert bridge_names("The Japan-UK Foreign Ministers met.", "When did the Foreign Ministers meet?") == []
+    assert bridge_names("In 1999 it grew.", "When did it grow?") == []
+
+
+def test_the_hop_question_swaps_the_resolved_name_for_the_bridge():
+    q = hop_question(BRIDGE_QUESTION, "Marta Kowalska studied engineering at Brindle Polytechnic.",
+                     "Brindle Polytechnic")
+    assert q == "In what year was the college where studied engineering founded? Brindle Polytechnic"
+
+
+def test_a_name_neither_step_states_refuses_the_chain():
+    via = "As partners confirmed by the Hiroshima Accord, we reaffirmed our commitment."
+    assert not accounts_for_names("What did the Prime Minister of India say about it?", via,
+                                  "The Hiroshima Accord was issued in May 2023.")
+    assert accounts_for_names(BRIDGE_QUESTION, PEOPLE, SCHOOLS)
+
+
+@pytest.fixture
+def bridge_docs(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "people.txt").write_text(PEOPLE, encoding="utf-8")
+    (docs / "schools.txt").write_text(SCHOOLS, encoding="utf-8")
+    return docs
+
+
+@pytest.mark.integration
+def test_a_bridge_question_is_answered_in_two_steps_citing_both(bridge_docs, tmp_path, real_embedder, monkeypatch):
+    assistant = Assistant(bridge_docs, tmp_path / "idx", real_embedder, notice=lambda m: None)
+    answer = assistant.ask(BRIDGE_QUESTION)
+    assert answer.answered and "1887" in answer.text
+    assert [(c.paragraph.doc, c.paragraph.label) for c in answer.citations] == [("people.txt", "1"),
+                                                                                 ("schools.txt", "1")]
+    assert answer.citations[0].quote.startswith("Marta Kowalska studied engineering at Brindle Polytechnic")
+    assert {h.paragraph.doc for h in answer.hits[:2]} == {"people.txt", "schools.txt"}
+    assert any("through Brindle Polytechnic" in n for n in answer.notes)
+    # the same question without the hop is refused: no single passage states both facts
+    monkeypatch.setattr(settings, "SECOND_HOP", False)
+    assert not assistant.ask(BRIDGE_QUESTION).answered
+
+
+@pytest.mark.integration
+def test_a_bridge_from_a_person_the_documents_do_not_link_is_refused(bridge_docs, tmp_path, real_embedder):
+    assistant = Assistant(bridge_docs, tmp_path / "idx", real_embedder, notice=lambda m: None)
+    answer = assistant.ask("In what year was the college where Jonas Pell studied founded?")
+    assert not answer.answered and "1887" not in answer.text
