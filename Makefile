@@ -47,6 +47,7 @@ train: setup
 
 bench: setup
 	$(PY) -m eval.bench $(MODEL_ARG)
+	$(PY) -m eval.bench_review --json eval/out/bench-review.json
 
 bench-readers: setup
 	$(PY) -m eval.bench_readers

@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--docs", dest="ask_docs", help=argparse.SUPPRESS)
     ask.add_argument("--index", dest="ask_index", help=argparse.SUPPRESS)
     ask.add_argument("--model", dest="ask_model", help=help_text())
+    from retriever.review_cli import add_review_parser
+
+    add_review_parser(sub)
     return parser
 
 
@@ -98,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     args.model = getattr(args, "ask_model", None) or args.model
     if args.command == "ask":
         return cmd_ask(args)
+    if args.command == "review":
+        from retriever.review_cli import cmd_review
+
+        return cmd_review(args)
     return cmd_serve(args)
 
 

@@ -32,6 +32,9 @@ def parse_args(argv):
     p.add_argument("--squad-limit", type=int, help="a deterministic sample of this many SQuAD questions")
     p.add_argument("--squad", type=Path, help="the SQuAD folder the fold scorers were fitted on (make train --squad)")
     p.add_argument("--squad-tag", help="the tag the fold scorers were fitted under (python -m eval.train --tag)")
+    p.add_argument("--review", action="store_true",
+                   help="score the review table's cells on --review-set (with --squad-folds: on SQuAD too)")
+    p.add_argument("--review-set", default="eval/review.jsonl", help="review cells set (default eval/review.jsonl)")
     p.add_argument("--json", help="write the tables and per-question results to this file")
     p.add_argument("--show-failures", type=int, default=30, help="failing questions to list (default 30)")
     return p.parse_args(argv)
@@ -91,6 +94,10 @@ def main(argv=None) -> int:
     from retriever import service
 
     set_offline_environment()
+    if args.review:
+        from eval.review_eval import main_review
+
+        return main_review(args)
     from eval.dataset import load_set, select_split
     from eval.runner import evaluate, in_scope, set_problems
     from retriever.assistant import check_scope

@@ -52,6 +52,8 @@ class Answer:
     model: str = ""  # short name of the embedding model that answered (set by the Assistant)
     scope: list[str] | None = None  # the documents the question was kept to; None: all of them
     index_built_at: str = ""  # build time of the index that answered (ISO 8601, from its manifest)
+    # Unanswered: the best sentence, below the threshold (a review shows it as the closest passage)
+    closest: ScoredSentence | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,8 @@ def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], ind
         typed = [s for s in sentences if states(wanted, s.text)]
         sentences = typed + [s for s in sentences if s not in typed]
     if not sentences or evidence < threshold:
-        return Answer(question, NOT_COVERED, False, [], hits, evidence, notes=notes)
+        return Answer(question, NOT_COVERED, False, [], hits, evidence, notes=notes,
+                      closest=sentences[0] if sentences else None)
     citations: list[Citation] = []
     parts = []
     for s in choose_sentences(question, sentences, scorer):

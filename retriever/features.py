@@ -146,22 +146,31 @@ def _cos_stats(index: LoadedIndex, position: int, query: np.ndarray) -> tuple[fl
 
 
 def paragraph_features(index: LoadedIndex, q: QuestionTerms, query: np.ndarray, candidates: list[int],
-                       dense: dict[int, float], bm25: np.ndarray, lexical_mass: np.ndarray) -> np.ndarray:
-    """One row of PARAGRAPH_FEATURES per candidate paragraph position."""
+                       dense: dict[int, float], bm25: np.ndarray, lexical_mass: np.ndarray,
+                       memo: dict | None = None) -> np.ndarray:
+    """One row of PARAGRAPH_FEATURES per candidate paragraph position. `memo` (one dict per question, given by
+    the search) keeps each paragraph's columns that do not depend on the other candidates, so a review asking
+    one question of many documents computes them once per paragraph, not once per cell."""
     dense_order = {p: r for r, p in enumerate(sorted(candidates, key=lambda p: -dense.get(p, 0.0)))}
     lex_order = {p: r for r, p in enumerate(sorted(candidates, key=lambda p: -float(bm25[p])))}
     max_bm25 = q.total * (1.2 + 1)  # BM25's ceiling for this question (k1 = 1.2): a per-question absolute scale
     rows = np.zeros((len(candidates), len(PARAGRAPH_FEATURES)), dtype=np.float32)
     for i, p in enumerate(candidates):
-        para = index.paragraphs[p]
-        win, s1, s2 = _cos_stats(index, p, query)
-        title_terms = set(_context_terms(para.title))
-        section_terms = set(_context_terms(para.section))
-        rows[i] = (dense.get(p, max(win, s1)), win, s1, s2, lexical_mass[p],
+        known = memo.get(p) if memo is not None else None
+        if known is not None and known[0] == dense.get(p):
+            own = known[1]
+        else:
+            para = index.paragraphs[p]
+            win, s1, s2 = _cos_stats(index, p, query)
+            title_terms = set(_context_terms(para.title))
+            section_terms = set(_context_terms(para.section))
+            own = (dense.get(p, max(win, s1)), win, s1, s2, lexical_mass[p],
                    float(bm25[p]) / max_bm25 if max_bm25 else 0.0,
                    q.mass(title_terms), q.mass(section_terms),
-                   entities_missing(q, f"{para.title} {para.section} {para.text}"),
-                   math.log1p(dense_order[p]), math.log1p(lex_order[p]) if bm25[p] > 0 else math.log1p(100))
+                   entities_missing(q, f"{para.title} {para.section} {para.text}"))
+            if memo is not None:
+                memo[p] = (dense.get(p), own)
+        rows[i] = own + (math.log1p(dense_order[p]), math.log1p(lex_order[p]) if bm25[p] > 0 else math.log1p(100))
     return rows
 
 

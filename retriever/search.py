@@ -1,7 +1,8 @@
 """Hybrid paragraph search: dense (FAISS inner product on normalised vectors) and lexical (BM25), fused."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -190,15 +191,13 @@ def candidate_signals(index: LoadedIndex, question: str, query_vector: np.ndarra
     whole index: the scope's paragraphs are scored exactly (a document's rows are contiguous), and the whole
     index's candidates stay as the yardstick that rank and relative features are measured against, so a
     paragraph scores the same whether or not other documents are chosen with it."""
-    dense = paragraph_dense_search(index, query_vector, n_cand)
-    all_lexical = lexical_scores(index.bm25, query_terms(question))
-    matching = np.flatnonzero(all_lexical > 0)  # usually a small share of the corpus
-    lex_top = [int(matching[i]) for i in top_indices(all_lexical[matching], n_cand)]
+    whole = whole_index_signals(index, question, query_vector, n_cand)
+    dense, all_lexical, matching, lex_top = dict(whole.dense), whole.all_lexical, whole.matching, list(whole.lex_top)
     if scope is not None:
         exact = exact_dense_scores(index, query_vector, scope.tolist())
         for i in sorted(exact, key=lambda i: (-exact[i], i))[:n_cand]:
             dense[i] = exact[i]
-        in_scope = np.intersect1d(matching, scope)
+        in_scope = scope[all_lexical[scope] > 0]  # = intersect1d(matching, scope), in time of the scope only
         lex_top = list(dict.fromkeys(lex_top + [int(in_scope[i]) for i in top_indices(all_lexical[in_scope],
                                                                                        n_cand)]))
     lexical = {i: float(all_lexical[i]) for i in lex_top}
@@ -206,9 +205,55 @@ def candidate_signals(index: LoadedIndex, question: str, query_vector: np.ndarra
     missing = [i for i in lexical if i not in dense]
     dense.update(exact_dense_scores(index, query_vector, missing))
     positions = sorted(set(dense) | set(lexical))
-    q = analyse_question(index, question, query_terms(question))
-    rows = paragraph_features(index, q, query_vector, positions, dense, all_lexical, lexical_mass_all(index, q))
+    rows = paragraph_features(index, whole.q, query_vector, positions, dense, all_lexical, whole.lexical_mass,
+                              whole.paragraph_rows)
     return Candidates(positions, dense, lexical, lex_top, all_lexical, rows)
+
+
+@dataclass(frozen=True)
+class WholeIndexSignals:
+    """What one question's search reads off the whole index, whatever the scope: the dense and BM25 top-n, BM25
+    of every paragraph and the question's term statistics. Shared read-only between calls (see below)."""
+
+    dense: dict[int, float]
+    all_lexical: np.ndarray
+    matching: np.ndarray
+    lex_top: tuple[int, ...]
+    q: object  # features.QuestionTerms
+    lexical_mass: np.ndarray
+    # each paragraph's candidate-independent feature columns, filled as cells need them (features.py)
+    paragraph_rows: dict = field(default_factory=dict)
+
+
+_WHOLE_CACHE: dict = {}
+_WHOLE_CACHE_LOCK = threading.Lock()
+_WHOLE_CACHE_SIZE = 8
+
+
+def whole_index_signals(index: LoadedIndex, question: str, query_vector: np.ndarray, n_cand: int) -> WholeIndexSignals:
+    """The whole-index signals of a question, kept for the last few questions: a review asks one question of
+    each of many documents, and this part does not depend on the document (so it is computed once per
+    question, not once per cell). Keyed by the index's identity and build, the question and its vector."""
+    key = (id(index), index.manifest.get("built_at"), question, n_cand,
+           np.ascontiguousarray(query_vector, dtype=np.float32).tobytes())
+    with _WHOLE_CACHE_LOCK:
+        found = _WHOLE_CACHE.get(key)
+    if found is not None:
+        return found
+    dense = paragraph_dense_search(index, query_vector, n_cand)
+    all_lexical = lexical_scores(index.bm25, query_terms(question))
+    matching = np.flatnonzero(all_lexical > 0)  # usually a small share of the corpus
+    lex_top = tuple(int(matching[i]) for i in top_indices(all_lexical[matching], n_cand))
+    q = analyse_question(index, question, query_terms(question))
+    mass = lexical_mass_all(index, q)
+    for shared in (all_lexical, matching, mass):
+        shared.setflags(write=False)  # shared between calls: a caller that wrote to one would corrupt the next
+    found = WholeIndexSignals(dense, all_lexical, matching, lex_top, q, mass)
+    with _WHOLE_CACHE_LOCK:
+        if len(_WHOLE_CACHE) >= _WHOLE_CACHE_SIZE:
+            _WHOLE_CACHE.pop(next(iter(_WHOLE_CACHE)))
+        _WHOLE_CACHE[key] = found
+    return found
 
 
 def check_mode(mode: str) -> str:

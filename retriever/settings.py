@@ -27,3 +27,10 @@ MAX_QUESTION_CHARS = 2000  # longer questions are truncated (with a note) before
 # The second retrieval hop (retriever/second_hop.py): when the first answer would be refused (its evidence is
 # below the scorer's threshold), search again with the name the best passage gives and the question does not.
 SECOND_HOP = True
+
+# Review (a question x document table, retriever/review.py): the command line's limits; the UI and API use lower
+# ones, because a browser waits for the whole table.
+MAX_REVIEW_QUESTIONS = 1000  # app.py review --max-questions
+MAX_REVIEW_CELLS = 50_000  # app.py review --max-cells (questions x documents)
+UI_MAX_REVIEW_QUESTIONS = 50
+UI_MAX_REVIEW_CELLS = 5_000

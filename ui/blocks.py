@@ -76,7 +76,9 @@ def theme():
 
 
 def launch_options() -> dict:
-    return {"css": CSS, "head": HEAD, "theme": theme()}
+    from ui.review import REVIEW_CSS, REVIEW_HEAD
+
+    return {"css": CSS + REVIEW_CSS, "head": HEAD + REVIEW_HEAD, "theme": theme()}
 
 
 def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
@@ -206,6 +208,9 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
                                         visible=bool(first_labels), elem_id="page-pick")
                 page_view = gr.HTML(show_page(first, first_labels[0]) if first_labels else "", elem_id="page-view")
                 doc_view = gr.HTML(show_document(first), elem_id="doc-view")
+            from ui.review import review_tab
+
+            review_state, review_nav = review_tab(assistant, documents, errors)
             with gr.Tab("Evaluation", id="eval"):
                 gr.Markdown("Runs the evaluation set (eval/questions.jsonl) through this pipeline in every "
                             "retrieval mode: about ten seconds on the seeds.")
@@ -227,6 +232,24 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
         nav.change(open_citation, [nav, history], [doc_pick, doc_view, page_view, page_pick, tabs]).then(
             None, None, None, js=SCROLL_TO_TARGET)
         run.click(run_evaluation, None, [summary, table, plot, failing])
+
+        def open_review_cell(value, data):
+            """A clicked review cell: its document in the Documents view at the highlighted quote."""
+            from ui.review import review_cell
+
+            c = review_cell(value, data)
+            if c is None or c["doc"] not in meta:
+                return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            doc, page = c["doc"], c.get("quote_page")
+            view = show_page(doc, page, c["paragraph"], c["quote"]) if page is not None else ""
+            labels = meta[doc].get("page_labels") or []
+            pages = gr.Dropdown(choices=[str(v) for v in labels], visible=bool(labels),
+                                value=str(page) if page is not None else (str(labels[0]) if labels else None))
+            return (gr.Dropdown(value=doc), document_html(meta[doc], by_doc.get(doc, []), c["paragraph"], c["quote"]),
+                    view, pages, gr.Tabs(selected="docs"))
+
+        review_nav.change(open_review_cell, [review_nav, review_state],
+                          [doc_pick, doc_view, page_view, page_pick, tabs]).then(None, None, None, js=SCROLL_TO_TARGET)
 
         def answer(question: str, k: int = settings.DEFAULT_K, mode: str = settings.DEFAULT_MODE,
                    documents: list[str] | None = None) -> dict:

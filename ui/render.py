@@ -96,9 +96,9 @@ def answer_markdown(a: dict) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def document_html(meta: dict, paragraphs: list, target: str | None = None) -> str:
+def document_html(meta: dict, paragraphs: list, target: str | None = None, quote: str = "") -> str:
     """A document as a reader sees it: title, dateline, section headings, every paragraph with the label the
-    citations use. `target` (a paragraph label) is highlighted."""
+    citations use. `target` (a paragraph label) is highlighted, and `quote` marked inside it."""
     heads = {}
     for heading, position in meta.get("headings", []):
         heads.setdefault(position, []).append(heading)
@@ -112,7 +112,8 @@ def document_html(meta: dict, paragraphs: list, target: str | None = None) -> st
         cls = "para target" if p.label == target else "para"
         where = f'<span class="para-pages">{escape(format_pages(p.pages))}</span>' if p.pages else ""
         parts.append(f'<div class="{cls}" id="{anchor(p.doc, p.label)}"><span class="para-label">¶{escape(p.label)}'
-                     f'{where}</span><p>{escape(p.text)}</p></div>')
+                     f'{where}</span><p>{highlighted(p.text, [quote]) if quote and p.label == target else escape(p.text)}'
+                     '</p></div>')
     parts.append("</article>")
     return "".join(parts)
 
