@@ -23,3 +23,7 @@ ANSWER_POOL = 20  # passages searched, so a cross-document question can draw on 
 MAX_ANSWER_SENTENCES = 3
 
 MAX_QUESTION_CHARS = 2000  # longer questions are truncated (with a note) before embedding
+
+# Uploads (index/documents.py): a file above this size is refused before it is written in full (QA_MAX_UPLOAD_MB
+# overrides it); a real 40-page PDF is about 1 MB, a scanned one of 300 pages some 30 MB.
+MAX_UPLOAD_BYTES = 50 << 20
