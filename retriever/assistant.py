@@ -116,6 +116,13 @@ class Assistant:
     def retriever(self) -> Retriever:
         return Retriever(self.index, self.scorer)
 
+    def swap_index(self, index: LoadedIndex) -> None:
+        """Answer from `index` from now on (after documents were added or removed). A question already running
+        finishes on the index it started with: each answer reads the index once, through its retriever."""
+        retriever = Retriever(index, self.scorer)
+        with self._lock:
+            self.__dict__["index"], self.__dict__["retriever"] = index, retriever
+
     def ask(self, question: str, k: int | None = None, mode: str | None = None, documents=None) -> Answer:
         """Answer one question: clean it, embed it, search, compose; timings in ms. `documents` (file names)
         keeps it to those documents."""
@@ -144,14 +151,15 @@ class Assistant:
         # `scorer` overrides the fitted one for one call: the SQuAD folds answer each article with the scorer
         # that was not fitted on it.
         retriever = self.retriever if scorer is None else Retriever(self.index, scorer)
+        index = retriever.index  # one index for the whole answer, even if another is swapped in meanwhile
         hits = retriever.search(question, query_vector, k=max(k, settings.ANSWER_POOL), mode=mode,
                                 documents=documents)
         t1 = time.perf_counter()
-        answer = compose_answer(question, query_vector, hits, self.index, scorer or self.scorer, abstain_below)
+        answer = compose_answer(question, query_vector, hits, index, scorer or self.scorer, abstain_below)
         answer.hits = answer.hits[:k]
         answer.model = self.model
         answer.scope = sorted(documents) if documents is not None else None
-        answer.index_built_at = self.index.manifest.get("built_at", "")
+        answer.index_built_at = index.manifest.get("built_at", "")
         answer.timings_ms = {"search": _ms(t1 - t0), "answer": _ms(time.perf_counter() - t1)}
         return answer
 

@@ -79,9 +79,11 @@ def launch_options() -> dict:
     return {"css": CSS, "head": HEAD, "theme": theme()}
 
 
-def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
+def build_ui(assistant, eval_set: Path | None = None, writes=None) -> gr.Blocks:
+    """`writes` (ui.access.WriteAccess): whether this page may add and remove documents (default: no)."""
     from retriever.output import answer_to_json
     from retriever.service import user_errors
+    from ui.manage import live_meta, live_paragraphs, manage_section
 
     index = assistant.index
     documents = index.documents
@@ -89,6 +91,7 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
     for p in index.paragraphs:
         by_doc.setdefault(p.doc, []).append(p)
     meta = {d["name"]: d for d in documents}
+    by_doc, meta = live_paragraphs(assistant), live_meta(assistant)  # follow the index after uploads and removals
     first = documents[0]["name"]
     errors = user_errors()
 
@@ -206,6 +209,7 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
                                         visible=bool(first_labels), elem_id="page-pick")
                 page_view = gr.HTML(show_page(first, first_labels[0]) if first_labels else "", elem_id="page-view")
                 doc_view = gr.HTML(show_document(first), elem_id="doc-view")
+                manage_section(assistant, writes, doc_pick=doc_pick, scope=scope)
             with gr.Tab("Evaluation", id="eval"):
                 gr.Markdown("Runs the evaluation set (eval/questions.jsonl) through this pipeline in every "
                             "retrieval mode: about ten seconds on the seeds.")
