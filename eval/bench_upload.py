@@ -29,16 +29,16 @@ QUESTIONS = ["Which country is co-developing the fighter jet with Japan and the 
              "What do both documents say about economic coercion?",
              "What is the population of Tokyo?",
              "What does POWER Asia stand for?"]
-WORDS = ("harbour council budget turbine ferry energy grid survey cable island school road inspection report "
+WORDS = ("harbour council budget ferry grid survey cable school road inspection report "
          "committee tender contract winter summer repair storm coast fishing quota licence audit training "
          "station vessel engineer supply demand tariff forecast meeting review household rural network").split()
 
 
 def report_blocks(pages: int, seed: int) -> list[str]:
-    """About nine paragraphs of generated prose per page, with one known fact on the first page."""
+    """About ten paragraphs of generated prose per page, with one known fact on the first page."""
     rng = random.Random(seed)
-    blocks = [f"Orkney Islands Council Annual Report {seed}", FACT]
-    for _ in range(pages * 9):
+    blocks = [f"Northern Isles Council Annual Report {seed}", FACT]
+    for _ in range(pages * 10):
         sentences = []
         for _ in range(rng.randint(3, 5)):
             words = [rng.choice(WORDS) for _ in range(rng.randint(8, 16))]
@@ -149,7 +149,7 @@ def main(argv=None) -> int:
             "texts_embedded": len(texts), "seconds_to_answerable": round(to_answerable, 2),
             "seconds_embedding_own_texts": round(own_embed, 2),
             "ratio": round(to_answerable / own_embed, 2), "answer_cites": sorted(set(cited)),
-            "answered": answer.answered,
+            "answered": answer.answered, "top_passage_doc": answer.hits[0].paragraph.doc if answer.hits else "",
             "rebuild_seconds": round(rebuild["seconds"], 2), "questions": len(rows), "failures": len(failures),
             "answered_while_rebuilding": len(during),
             "from_old_index_while_rebuilding": sum(r[2] == old_built for r in during),

@@ -159,3 +159,24 @@ def test_questions_during_a_rebuild_are_answered_from_the_old_index(tiny_docs, t
     assert len(answers) == 50 and all(a.index_built_at == old_built for a in answers)
     assert all("gamma.txt" not in {h.paragraph.doc for h in a.hits} for a in answers)
     assert assistant.ask("When does the Tarrow bridge reopen?").hits[0].paragraph.doc == "gamma.txt"
+
+
+def test_an_uploaded_html_file_with_scripts_is_never_served_as_html(served, tiny_docs):
+    import httpx
+    from gradio_client import Client, handle_file
+
+    url, _ = served(write_access("127.0.0.1", None, False))
+    page = (b"<!doctype html><html><head><title>Notice</title><script>alert(1)</script></head>"
+            b"<body><p>The harbour closes at dusk for the winter.</p></body></html>")
+    cached = httpx.post(f"{url}gradio_api/upload", files=[("files", ("notice.html", page, "text/html"))]).json()[0]
+    while_pending = httpx.get(f"{url}gradio_api/file={cached}")
+    assert "text/html" not in while_pending.headers.get("content-type", "")  # Gradio sends uploads as attachments
+    result = Client(url, verbose=False).predict([handle_file(cached)], api_name="/add_documents")
+    assert result[0].startswith("Added notice.html")
+    assert (tiny_docs / "notice.html").read_bytes() == page
+    from pathlib import Path
+
+    assert not Path(cached).exists()  # Gradio's cached copy is deleted: one copy, in the documents folder
+    assert httpx.get(f"{url}gradio_api/file={cached}").status_code in (403, 404)
+    stored = httpx.get(f"{url}gradio_api/file={(tiny_docs / 'notice.html').resolve()}")
+    assert stored.status_code == 403 and "text/html" not in stored.headers.get("content-type", "")

@@ -119,6 +119,7 @@ def manage_section(assistant, writes: WriteAccess | None, doc_pick=None, scope=N
             result = library.add([(Path(p).name, Path(p)) for p in paths], log=_progress_log(progress))
         except user_errors as e:
             raise gr.Error(str(e)) from e
+        _drop_upload_copies(paths)
         c = result.manifest.get("counts", {})
         said = []
         if result.added:
@@ -191,6 +192,17 @@ def manage_section(assistant, writes: WriteAccess | None, doc_pick=None, scope=N
                   concurrency_limit=1, concurrency_id="writes")
     cancel_button.click(cancel, None, [confirm_text, confirm_row], api_name=False)
     return library
+
+
+def _drop_upload_copies(paths) -> None:
+    """Delete Gradio's cached copies of files now in the documents folder, so no second copy stays servable."""
+    from gradio.utils import get_upload_folder
+
+    cache = Path(get_upload_folder()).resolve()
+    for p in paths:
+        path = Path(p).resolve()
+        if cache in path.parents:
+            path.unlink(missing_ok=True)
 
 
 def _user_errors():
