@@ -37,7 +37,7 @@ WORDS = ("harbour council budget ferry grid survey cable school road inspection 
 def report_blocks(pages: int, seed: int) -> list[str]:
     """About ten paragraphs of generated prose per page, with one known fact on the first page."""
     rng = random.Random(seed)
-    blocks = [f"Northern Isles Council Annual Report {seed}", FACT]
+    blocks = [f"Northern Isles Council Annual Report, {'first' if seed == 1 else 'second'} volume", FACT]
     for _ in range(pages * 10):
         sentences = []
         for _ in range(rng.randint(3, 5)):
@@ -149,7 +149,9 @@ def main(argv=None) -> int:
             "texts_embedded": len(texts), "seconds_to_answerable": round(to_answerable, 2),
             "seconds_embedding_own_texts": round(own_embed, 2),
             "ratio": round(to_answerable / own_embed, 2), "answer_cites": sorted(set(cited)),
-            "answered": answer.answered, "top_passage_doc": answer.hits[0].paragraph.doc if answer.hits else "",
+            "answered": answer.answered, "top_passages": [f"{h.paragraph.doc} ¶{h.paragraph.label}: {h.paragraph.text[:60]}"
+                                                         for h in answer.hits[:3]],
+            "evidence": round(answer.evidence, 3),
             "rebuild_seconds": round(rebuild["seconds"], 2), "questions": len(rows), "failures": len(failures),
             "answered_while_rebuilding": len(during),
             "from_old_index_while_rebuilding": sum(r[2] == old_built for r in during),

@@ -116,7 +116,8 @@ def write_temp(docs_dir: Path, name: str, source: BinaryIO, limit: int) -> Path:
             raise _too_big(name, limit)
     except (AttributeError, OSError, ValueError):
         pass  # a stream without a file behind it: counted while copying
-    tmp = Path(docs_dir) / f"{TEMP_PREFIX}{uuid.uuid4().hex[:12]}{Path(name).suffix.lower()}.part"
+    # Hidden (never listed as a document) but with the real suffix, so the readers see the kind the name says.
+    tmp = Path(docs_dir) / f"{TEMP_PREFIX}{uuid.uuid4().hex[:12]}{Path(name).suffix.lower()}"
     written = 0
     try:
         with open(tmp, "xb") as out:
@@ -284,7 +285,7 @@ def clean_stale_temp_files(docs_dir: Path, older_than_s: float = 3600) -> list[s
     """Delete upload temp files left by a process that was killed mid-write (none are left otherwise)."""
     removed = []
     now = time.time()
-    for path in Path(docs_dir).glob(f"{TEMP_PREFIX}*.part"):
+    for path in Path(docs_dir).glob(f"{TEMP_PREFIX}*"):
         with contextlib.suppress(OSError):
             if now - path.stat().st_mtime > older_than_s:
                 path.unlink()

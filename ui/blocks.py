@@ -209,7 +209,7 @@ def build_ui(assistant, eval_set: Path | None = None, writes=None) -> gr.Blocks:
                                         visible=bool(first_labels), elem_id="page-pick")
                 page_view = gr.HTML(show_page(first, first_labels[0]) if first_labels else "", elem_id="page-view")
                 doc_view = gr.HTML(show_document(first), elem_id="doc-view")
-                manage_section(assistant, writes, doc_pick=doc_pick, scope=scope)
+                manage = manage_section(assistant, writes, doc_pick=doc_pick, scope=scope)
             with gr.Tab("Evaluation", id="eval"):
                 gr.Markdown("Runs the evaluation set (eval/questions.jsonl) through this pipeline in every "
                             "retrieval mode: about ten seconds on the seeds.")
@@ -231,6 +231,7 @@ def build_ui(assistant, eval_set: Path | None = None, writes=None) -> gr.Blocks:
         nav.change(open_citation, [nav, history], [doc_pick, doc_view, page_view, page_pick, tabs]).then(
             None, None, None, js=SCROLL_TO_TARGET)
         run.click(run_evaluation, None, [summary, table, plot, failing])
+        demo.load(manage.refresh, None, manage.outputs, api_name=False)
 
         def answer(question: str, k: int = settings.DEFAULT_K, mode: str = settings.DEFAULT_MODE,
                    documents: list[str] | None = None) -> dict:

@@ -191,7 +191,15 @@ def manage_section(assistant, writes: WriteAccess | None, doc_pick=None, scope=N
     confirm.click(remove_documents, to_remove, [*outputs, confirm_text, confirm_row], api_name="remove_documents",
                   concurrency_limit=1, concurrency_id="writes")
     cancel_button.click(cancel, None, [confirm_text, confirm_row], api_name=False)
-    return library
+    # A page opened (or reloaded) after a change must list today's documents, not the ones of start-up.
+    return ManageView(library, lambda: refreshed("")[1:], outputs[1:])
+
+
+class ManageView:
+    """What blocks.py hooks up: `demo.load(view.refresh, None, view.outputs)`."""
+
+    def __init__(self, library, refresh, outputs):
+        self.library, self.refresh, self.outputs = library, refresh, outputs
 
 
 def _drop_upload_copies(paths) -> None:
