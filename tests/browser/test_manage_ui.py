@@ -109,3 +109,38 @@ def test_a_read_only_page_has_no_enabled_upload_and_says_why(browser, tmp_path_f
         assert "--read-only" in pg.locator("#manage-policy").inner_text()
         assert pg.locator("#manage-add").is_disabled() and pg.locator("#manage-remove").is_disabled()
         assert pg.locator("#manage-upload input[type=file]").count() == 0
+
+
+def test_a_page_served_as_if_on_a_non_loopback_address_without_auth_cannot_upload(browser, tmp_path):
+    """The page built with the rule for `--host 0.0.0.0` and no --auth (ui/access.py), served on 127.0.0.1 only
+    (tests never listen elsewhere), with the fake embedder; a browser without credentials cannot upload."""
+    from pathlib import Path
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not found: install it with `apt-get install chromium` to run the browser tests")
+    from fakes import FakeEmbedder
+    from serve import free_port
+
+    from retriever.assistant import Assistant
+    from ui.access import write_access
+    from ui.blocks import build_ui, launch_options
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for seed in (PROJECT / "seeds").glob("*.txt"):
+        shutil.copy(seed, docs / seed.name)
+    demo = build_ui(Assistant(docs, tmp_path / "index", FakeEmbedder(), notice=lambda m: None),
+                    writes=write_access("0.0.0.0", None, False))
+    demo.queue()
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **launch_options())
+    try:
+        with opened_page(browser, f"http://127.0.0.1:{port}/", "manage-no-auth") as (pg, _):
+            open_manage(pg)
+            assert "listens on 0.0.0.0 without --auth" in pg.locator("#manage-policy").inner_text()
+            assert pg.locator("#manage-add").is_disabled() and pg.locator("#manage-remove").is_disabled()
+            assert pg.locator("#manage-upload input[type=file]").count() == 0
+    finally:
+        demo.close()
+    assert sorted(p.name for p in docs.iterdir() if not p.name.startswith(".")) == sorted(
+        p.name for p in (PROJECT / "seeds").glob("*.txt"))
