@@ -71,6 +71,12 @@ def test_upload_ask_open_page_then_remove_and_abstain(browser, writable_app):
         assert "orkney.pdf" in listing and TITLE in listing and "indexed" in listing
         pg.locator("#manage").scroll_into_view_if_needed()
         save_docs_screenshot(pg, "manage.png")
+        pg.reload()  # a page opened after the upload lists the new document too
+        pg.wait_for_selector("#question textarea, #question input", timeout=30000)
+        pg.get_by_role("tab", name="Documents").click()
+        pg.locator("#doc-pick input").click()
+        pg.get_by_role("option", name=TITLE).wait_for(timeout=30000)
+        pg.keyboard.press("Escape")
 
         pg.get_by_role("tab", name="Ask").click()
         ask(pg, QUESTION)
