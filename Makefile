@@ -10,7 +10,7 @@ PORT ?= 7860
 # MODEL=minilm|e5-small picks the embedding model for index, run, eval and bench (else $QA_MODEL, else minilm).
 MODEL_ARG := $(if $(MODEL),--model $(MODEL))
 
-.PHONY: setup index run test test-fast fuzz-slow eval train bench bench-readers screenshot clean
+.PHONY: setup index run test test-fast fuzz-slow eval train bench bench-readers bench-upload screenshot clean
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -48,9 +48,15 @@ train: setup
 bench: setup
 	$(PY) -m eval.bench $(MODEL_ARG)
 	$(PY) -m eval.bench_review --json eval/out/bench-review.json
+	$(PY) -m eval.bench_upload $(MODEL_ARG)
 
 bench-readers: setup
 	$(PY) -m eval.bench_readers
+
+# Adding a 40-page PDF to a copy of seeds/: time to answerable vs embedding its own texts, and 50 questions
+# from 10 clients during the rebuild (eval/bench_upload.py; `make bench` runs it too).
+bench-upload: setup
+	$(PY) -m eval.bench_upload $(MODEL_ARG)
 
 # Refresh the README's screenshot (docs/answer-checked.png) from the browser test.
 screenshot: setup

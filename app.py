@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7860, help="port to serve on (default 7860)")
     parser.add_argument("--auth", help="user:password required to use the UI (or set QA_AUTH)")
+    parser.add_argument("--read-only", action="store_true",
+                        help="no adding or removing documents from the browser or the API, on any address")
     sub = parser.add_subparsers(dest="command")
     ask = sub.add_parser("ask", help="answer one question (or '-' for one per line on stdin)", allow_abbrev=False)
     ask.add_argument("question", help="the question, or '-' to read one question per line from stdin")

@@ -1,5 +1,6 @@
-"""`python -m index build|paragraphs [--docs DIR] [--index DIR] [--model NAME]`: build the index and report what it holds, or
-list every paragraph as the readers parsed it (doc, label, section, pages, text; warnings on stderr)."""
+"""`python -m index build|paragraphs|add|remove [--docs DIR] [--index DIR] [--model NAME]`: build the index and report
+what it holds, list every paragraph as the readers parsed it (doc, label, section, pages, text; warnings on stderr),
+or copy files into the documents folder / move them out into its .trash/, re-embedding only what changed."""
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,23 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--docs", default=str(DEFAULT_DOCS), help="folder of documents (default: seeds/)")
     listing.add_argument("--index", help="list the paragraphs stored in this built index instead of parsing --docs")
     listing.add_argument("--json", action="store_true", help="one JSON object per paragraph and line")
+    add = sub.add_parser("add", allow_abbrev=False,
+                         help="copy files into the documents folder (checked by content and size) and index them")
+    add.add_argument("files", nargs="+", metavar="FILE")
+    add.add_argument("--replace", action="store_true",
+                     help="replace a different file of the same name (the old one goes to .trash/)")
+    remove = sub.add_parser("remove", allow_abbrev=False,
+                            help="move documents (by file name) into the folder's .trash/ and drop them from the index")
+    remove.add_argument("names", nargs="+", metavar="NAME")
+    for p in (add, remove):
+        p.add_argument("--docs", default=str(DEFAULT_DOCS), help="folder of documents (default: seeds/)")
+        p.add_argument("--index", help="index folder (default: derived from --docs and --model, inside .index/)")
+        p.add_argument("--model", help=help_text())
     args = parser.parse_args(argv)
     if args.command == "paragraphs":
         return cmd_paragraphs(args)
+    if args.command in ("add", "remove"):
+        return cmd_write(args)
 
     from index import CorpusError, IndexFolderError, ModelError, build_index
     from index.embedders import make_embedder, resolve_model
@@ -50,6 +65,48 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model: {model}  documents: {c['documents']}  paragraphs: {c['paragraphs']}  vectors: {c['windows']} "
           f"(+{c['sentences']} sentence vectors; {embedding_summary(c)})  "
           f"seconds: {manifest['build_seconds']:.2f}  index: {index_dir} ({manifest['faiss_index']})")
+    return 0
+
+
+def cmd_write(args) -> int:
+    """`add` / `remove`: change the documents folder and rebuild the index incrementally; exit 2 on bad input."""
+    from pathlib import Path
+
+    from index import CorpusError, IndexFolderError, ModelError
+    from index.documents import add_documents, remove_documents
+    from index.embedders import make_embedder, resolve_model
+    from index.store import for_users
+
+    def log(msg):
+        if for_users(msg):
+            print(msg, file=sys.stderr)
+
+    try:
+        model = resolve_model(args.model)
+        index_dir = args.index or default_index_dir(args.docs, model)
+        embedder = make_embedder(model)
+        if args.command == "add":
+            for f in args.files:
+                if not Path(f).is_file():
+                    print(f"error: {f} is not a file; give the path of a document to add", file=sys.stderr)
+                    return 2
+            result = add_documents(args.docs, index_dir, embedder, [(Path(f).name, Path(f)) for f in args.files],
+                                   replace=args.replace, log=log, same_model_only=args.index is not None)
+        else:
+            result = remove_documents(args.docs, index_dir, embedder, args.names, log=log,
+                                      same_model_only=args.index is not None)
+    except (CorpusError, ModelError, IndexFolderError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    for name in result.added:
+        print(f"added {name}")
+    for name in result.unchanged:
+        print(f"unchanged {name} (already in the folder)")
+    for name in result.removed:
+        print(f"removed {name} (moved to {Path(args.docs) / '.trash'}/)")
+    c = result.manifest.get("counts", {})
+    if c:
+        print(f"documents: {c['documents']}  paragraphs: {c['paragraphs']} ({embedding_summary(c)})  index: {index_dir}")
     return 0
 
 

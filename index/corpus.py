@@ -266,7 +266,8 @@ def list_document_files(folder: Path, warn: Callable[[str], None] = lambda msg: 
     root = folder.resolve()
     files = []
     for path in sorted(folder.iterdir()):
-        if path.suffix.lower() not in DOC_SUFFIXES:
+        # Hidden names are never documents: uploads in progress (.upload-*) and the .trash/ folder.
+        if path.suffix.lower() not in DOC_SUFFIXES or path.name.startswith("."):
             continue
         if path.is_symlink() and root not in path.resolve().parents:
             warn(f"skipped {path.name}: a symlink to a file outside {folder}")

@@ -117,6 +117,13 @@ class Assistant:
     def retriever(self) -> Retriever:
         return Retriever(self.index, self.scorer)
 
+    def swap_index(self, index: LoadedIndex) -> None:
+        """Answer from `index` from now on (after documents were added or removed). A question already running
+        finishes on the index it started with: each answer reads the index once, through its retriever."""
+        retriever = Retriever(index, self.scorer)
+        with self._lock:
+            self.__dict__["index"], self.__dict__["retriever"] = index, retriever
+
     def ask(self, question: str, k: int | None = None, mode: str | None = None, documents=None) -> Answer:
         """Answer one question: clean it, embed it, search, compose; timings in ms. `documents` (file names)
         keeps it to those documents."""
@@ -145,10 +152,11 @@ class Assistant:
         # `scorer` overrides the fitted one for one call: the SQuAD folds answer each article with the scorer
         # that was not fitted on it.
         retriever = self.retriever if scorer is None else Retriever(self.index, scorer)
+        index = retriever.index  # one index for the whole answer, even if another is swapped in meanwhile
         hits = retriever.search(question, query_vector, k=max(k, settings.ANSWER_POOL), mode=mode,
                                 documents=documents)
         t1 = time.perf_counter()
-        answer = compose_answer(question, query_vector, hits, self.index, scorer or self.scorer, abstain_below)
+        answer = compose_answer(question, query_vector, hits, index, scorer or self.scorer, abstain_below)
         t2 = time.perf_counter()
         refused = answer.evidence < (scorer or self.scorer).abstain_below
         hopped = bool(settings.SECOND_HOP and mode == "hybrid" and hits and refused)
@@ -158,7 +166,7 @@ class Assistant:
         answer.hits = answer.hits[:k]
         answer.model = self.model
         answer.scope = sorted(documents) if documents is not None else None
-        answer.index_built_at = self.index.manifest.get("built_at", "")
+        answer.index_built_at = index.manifest.get("built_at", "")
         answer.timings_ms = {"search": _ms(t1 - t0), "answer": _ms(t2 - t1)}
         if hopped:
             answer.timings_ms["second_hop"] = _ms(time.perf_counter() - t2)
@@ -169,7 +177,8 @@ class Assistant:
         """The answer through a bridge (retriever/second_hop.py), when the answer model is more confident
         about it than about the first answer: the sentence that names the bridge, then the answer found with
         it, each cited; the bridged passage joins the hits second. None when there is no better bridged answer."""
-        bridge = find_bridge(self.index, question, query_vector, first.hits[0].position)
+        index = retriever.index
+        bridge = find_bridge(index, question, query_vector, first.hits[0].position)
         if bridge is None:
             return None
         hop_vector = self.embedder.encode_queries([bridge.question])[0]
@@ -179,13 +188,13 @@ class Assistant:
         bridged = [h for h in found if h.position != bridge.source_position and name in h.paragraph.text.lower()]
         if not bridged:
             return None
-        second = compose_answer(bridge.question, hop_vector, bridged, self.index, scorer, abstain_below)
+        second = compose_answer(bridge.question, hop_vector, bridged, index, scorer, abstain_below)
         if not second.answered or second.evidence <= first.evidence or not second.citations:
             return None
         answer_citation = second.citations[0]
         if not names_bridge(answer_citation, name):
             return None  # an answer that does not speak of the bridge answers something else
-        source = self.index.paragraphs[bridge.source_position]
+        source = index.paragraphs[bridge.source_position]
         via = Citation(source, source.text[bridge.sentence[0]:bridge.sentence[1]])
         if not accounts_for_names(question, via.quote, answer_citation.paragraph.text):
             return None  # a name the question gives that neither step states: the documents miss a part

@@ -34,3 +34,7 @@ MAX_REVIEW_QUESTIONS = 1000  # app.py review --max-questions
 MAX_REVIEW_CELLS = 50_000  # app.py review --max-cells (questions x documents)
 UI_MAX_REVIEW_QUESTIONS = 50
 UI_MAX_REVIEW_CELLS = 5_000
+
+# Uploads (index/documents.py): a file above this size is refused before it is written in full (QA_MAX_UPLOAD_MB
+# overrides it); a real 40-page PDF is about 1 MB, a scanned one of 300 pages some 30 MB.
+MAX_UPLOAD_BYTES = 50 << 20

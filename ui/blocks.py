@@ -81,9 +81,11 @@ def launch_options() -> dict:
     return {"css": CSS + REVIEW_CSS, "head": HEAD + REVIEW_HEAD, "theme": theme()}
 
 
-def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
+def build_ui(assistant, eval_set: Path | None = None, writes=None) -> gr.Blocks:
+    """`writes` (ui.access.WriteAccess): whether this page may add and remove documents (default: no)."""
     from retriever.output import answer_to_json
     from retriever.service import user_errors
+    from ui.manage import live_meta, live_paragraphs, manage_section
 
     index = assistant.index
     documents = index.documents
@@ -91,6 +93,7 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
     for p in index.paragraphs:
         by_doc.setdefault(p.doc, []).append(p)
     meta = {d["name"]: d for d in documents}
+    by_doc, meta = live_paragraphs(assistant), live_meta(assistant)  # follow the index after uploads and removals
     first = documents[0]["name"]
     errors = user_errors()
 
@@ -208,6 +211,7 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
                                         visible=bool(first_labels), elem_id="page-pick")
                 page_view = gr.HTML(show_page(first, first_labels[0]) if first_labels else "", elem_id="page-view")
                 doc_view = gr.HTML(show_document(first), elem_id="doc-view")
+                manage = manage_section(assistant, writes, doc_pick=doc_pick, scope=scope)
             from ui.review import review_tab
 
             review_state, review_nav = review_tab(assistant, documents, errors)
@@ -232,6 +236,7 @@ def build_ui(assistant, eval_set: Path | None = None) -> gr.Blocks:
         nav.change(open_citation, [nav, history], [doc_pick, doc_view, page_view, page_pick, tabs]).then(
             None, None, None, js=SCROLL_TO_TARGET)
         run.click(run_evaluation, None, [summary, table, plot, failing])
+        demo.load(manage.refresh, None, manage.outputs, api_name=False)
 
         def open_review_cell(value, data):
             """A clicked review cell: its document in the Documents view at the highlighted quote."""

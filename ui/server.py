@@ -50,9 +50,12 @@ def serve(args) -> int:
     except user_errors() as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    demo = build_ui(assistant)
+    from index.documents import max_upload_bytes
+    from ui.access import write_access
+
+    demo = build_ui(assistant, writes=write_access(args.host, auth, getattr(args, "read_only", False)))
     demo.queue(max_size=QUEUE_MAX_SIZE, default_concurrency_limit=CONCURRENCY)
     print(f"Serving on http://{args.host}:{args.port} (model {assistant.model})", file=sys.stderr)
     demo.launch(server_name=args.host, server_port=args.port, share=False, show_error=False, auth=auth,
-                quiet=True, **launch_options())
+                quiet=True, max_file_size=max_upload_bytes(), **launch_options())
     return 0
