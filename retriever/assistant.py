@@ -158,7 +158,8 @@ class Assistant:
         t1 = time.perf_counter()
         answer = compose_answer(question, query_vector, hits, index, scorer or self.scorer, abstain_below)
         t2 = time.perf_counter()
-        refused = answer.evidence < (scorer or self.scorer).abstain_below
+        refused = answer.evidence < (settings.HOP_BELOW if settings.HOP_BELOW is not None
+                                     else (scorer or self.scorer).abstain_below)
         hopped = bool(settings.SECOND_HOP and mode == "hybrid" and hits and refused)
         if hopped:  # only a question the first search would refuse: a second search costs a second embedding
             answer = self.second_hop(question, query_vector, answer, retriever, scorer or self.scorer,
@@ -184,15 +185,14 @@ class Assistant:
         hop_vector = self.embedder.encode_queries([bridge.question])[0]
         found = retriever.search(bridge.question, hop_vector, k=settings.ANSWER_POOL, mode="hybrid",
                                  documents=documents)
-        name = bridge.name.lower()
-        bridged = [h for h in found if h.position != bridge.source_position and name in h.paragraph.text.lower()]
+        bridged = [h for h in found if h.position != bridge.source_position and bridge.named_in(h.paragraph.text)]
         if not bridged:
             return None
         second = compose_answer(bridge.question, hop_vector, bridged, index, scorer, abstain_below)
         if not second.answered or second.evidence <= first.evidence or not second.citations:
             return None
         answer_citation = second.citations[0]
-        if not names_bridge(answer_citation, name):
+        if not names_bridge(answer_citation, bridge):
             return None  # an answer that does not speak of the bridge answers something else
         source = index.paragraphs[bridge.source_position]
         via = Citation(source, source.text[bridge.sentence[0]:bridge.sentence[1]])

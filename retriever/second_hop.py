@@ -30,6 +30,12 @@ class Bridge:
     question: str
     source_position: int  # the paragraph it was read from
     sentence: tuple[int, int]  # the span of the sentence that names it, in that paragraph's text
+    keys: frozenset[str] = frozenset()  # its distinctive words (name_keys): a passage naming any of them names it
+
+    def named_in(self, text: str) -> bool:
+        """Whether `text` names the bridge, in full or by a distinctive part ("Lavoisier" for "Antoine
+        Lavoisier", "Napoleon" for "Napoleon Bonaparte")."""
+        return bool(self.keys & {w.lower() for w in re.findall(r"[\w'’-]+", text)})
 
 
 def _question_names(question: str) -> set[str]:
@@ -37,13 +43,13 @@ def _question_names(question: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[\w'’-]+", question) if w[:1].isupper()}
 
 
-def bridge_names(sentence: str, question: str, sentence_start_word: str | None = None) -> list[str]:
+def bridge_names(sentence: str, question: str) -> list[str]:
     """The capitalised name runs of `sentence` of which the question gives no word as a name, in order. A single
     capitalised word that only starts the sentence ("The", "In") is not a name."""
     asked = _question_names(question)
     out = []
     for m in _NAME_RUN.finditer(sentence):
-        run = m.group(0).strip()
+        run = re.sub(r"['’]s?$", "", m.group(0).strip())  # "Harold Wilson's" -> "Harold Wilson"
         words = [w for w in run.split() if w.lower() not in _JOINTS]
         if m.start() == 0 and len(words) == 1:
             continue
@@ -81,8 +87,26 @@ def find_bridge(index, question: str, query_vector: np.ndarray, position: int) -
         sentence = text[start:end]
         name = rarest(index, bridge_names(sentence, question))
         if name:
-            return Bridge(name, hop_question(question, sentence, name), position, (start, end))
+            return Bridge(name, hop_question(question, sentence, name), position, (start, end),
+                          name_keys(index, name))
     return None
+
+
+# A word of a name that at most this share of the paragraphs use is distinctive enough to stand for the name.
+DISTINCTIVE_SHARE = 0.02
+
+
+def name_keys(index, name: str) -> frozenset[str]:
+    """The words of a name that stand for it: those few paragraphs use ("Lavoisier", not "War" or "Years")."""
+    n = len(index.paragraphs)
+    keys = set()
+    for word in name.split():
+        if word.lower() in _JOINTS:
+            continue
+        terms = lexical.terms([word])[0]
+        if terms and all(index.document_frequency(t) <= max(3, DISTINCTIVE_SHARE * n) for t in terms):
+            keys.add(word.lower())
+    return frozenset(keys or {name.lower()})
 
 
 def hop_question(question: str, sentence: str, name: str) -> str:
@@ -96,11 +120,11 @@ def hop_question(question: str, sentence: str, name: str) -> str:
     return f"{' '.join(kept)} {name}"
 
 
-def names_bridge(citation, name: str) -> bool:
+def names_bridge(citation, bridge: Bridge) -> bool:
     """Whether an answer found through the bridge speaks of it: its sentence names it, or it comes from the
     document or section the bridge is the subject of (an article titled with the name)."""
     p = citation.paragraph
-    return any(name in text.lower() for text in (citation.quote.lower(), p.title.lower(), (p.section or "").lower()))
+    return any(bridge.named_in(text) for text in (citation.quote, p.title, p.section or ""))
 
 
 def accounts_for_names(question: str, via: str, answer_paragraph: str) -> bool:

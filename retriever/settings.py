@@ -24,9 +24,13 @@ MAX_ANSWER_SENTENCES = 3
 
 MAX_QUESTION_CHARS = 2000  # longer questions are truncated (with a note) before embedding
 
-# The second retrieval hop (retriever/second_hop.py): when the first answer would be refused (its evidence is
-# below the scorer's threshold), search again with the name the best passage gives and the question does not.
+# The second retrieval hop (retriever/second_hop.py): search again with the name the best passage gives and the
+# question does not, when the first answer's evidence is below HOP_BELOW (None: the scorer's abstention
+# threshold, i.e. only questions that would be refused). 1.0 = every question whose best passage names a bridge;
+# the bridged answer is still taken only when the answer model prefers it. Measured 2026-12-01 (README, "The
+# second retrieval hop"): on eval/multihop.jsonl key recall 0.208 -> 0.333 against None; SQuAD folds CitP -1 point.
 SECOND_HOP = True
+HOP_BELOW = 1.0
 
 # Review (a question x document table, retriever/review.py): the command line's limits; the UI and API use lower
 # ones, because a browser waits for the whole table.

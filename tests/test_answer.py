@@ -61,7 +61,8 @@ def test_weak_evidence_abstains_and_still_lists_passages(assistant):
 
 def test_timings_are_reported_in_ms(assistant):
     answer = assistant.ask("lighthouse keeper")
-    assert set(answer.timings_ms) == {"embed", "search", "answer", "total"}
+    # "second_hop" appears when the best passage named a bridge and a second search ran
+    assert set(answer.timings_ms) - {"second_hop"} == {"embed", "search", "answer", "total"}
     assert answer.timings_ms["total"] >= answer.timings_ms["embed"]
 
 
