@@ -133,9 +133,10 @@ class PostgresIndex(ParagraphIndex):
             by_doc.setdefault(p.doc, []).append(i)
         self._doc_positions = {d: np.asarray(v, dtype=np.int64) for d, v in by_doc.items()}
 
-    def _query(self, sql: str, params=()) -> list[tuple]:
+    def _query(self, sql: str, params=(), binary: bool = False) -> list[tuple]:
+        """`binary`: results in PostgreSQL's binary format (vectors arrive as float32 bytes, not text)."""
         with self._lock:
-            return self.conn.execute(sql.replace("{s}", self.schema), params).fetchall()
+            return self.conn.execute(sql.replace("{s}", self.schema), params, binary=binary).fetchall()
 
     def positions_of(self, documents: set[str]) -> np.ndarray:
         parts = [self._doc_positions[d] for d in documents if d in self._doc_positions]
@@ -197,7 +198,7 @@ class PostgresIndex(ParagraphIndex):
             self._vectors.clear()
         rows = self._query("SELECT 0, paragraph, ord, v FROM {s}.windows WHERE paragraph = ANY(%(p)s) UNION ALL "
                            "SELECT 1, paragraph, ord, v FROM {s}.sentences WHERE paragraph = ANY(%(p)s) "
-                           "ORDER BY 1, 2, 3", {"p": missing})
+                           "ORDER BY 1, 2, 3", {"p": missing}, binary=True)
         parts: dict[tuple[int, int], list] = {}
         for kind, p, _, v in rows:
             parts.setdefault((kind, p), []).append(v.to_numpy() if hasattr(v, "to_numpy") else np.asarray(v, np.float32))
