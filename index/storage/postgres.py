@@ -128,6 +128,8 @@ class PostgresIndex(ParagraphIndex):
         self._stats = self.manifest["bm25"]
         self._vectors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._terms: dict[int, list[frozenset[str]]] = {}
+        self._postings: dict[str, np.ndarray] = {}
+        self._df: dict[str, int] = {}
         by_doc: dict[str, list[int]] = {}
         for i, p in enumerate(self.paragraphs):
             by_doc.setdefault(p.doc, []).append(i)
@@ -175,19 +177,34 @@ class PostgresIndex(ParagraphIndex):
             "/ (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / %(avgdl)s))) "
             "FROM unnest(%(terms)s::text[]) AS q(term) JOIN {s}.postings p ON p.term = q.term "
             "JOIN {s}.terms t ON t.term = q.term GROUP BY p.paragraph",
-            {"n": n, "avgdl": avgdl, "k1": BM25_K1, "b": BM25_B, "terms": list(terms)})
+            {"n": n, "avgdl": avgdl, "k1": BM25_K1, "b": BM25_B, "terms": list(terms)}, binary=True)
         if rows:
             ids, scores = zip(*rows)
             out[np.asarray(ids, dtype=np.int64)] = np.asarray(scores, dtype=np.float32)
         return out
 
     def postings(self, term: str) -> np.ndarray:
-        rows = self._query("SELECT paragraph FROM {s}.postings WHERE term = %s ORDER BY paragraph", (term,))
-        return np.asarray([r[0] for r in rows], dtype=np.int64)
+        """Kept per term (a schema never changes once built): a question reads them for several features."""
+        cached = self._postings.get(term)
+        if cached is None:
+            rows = self._query("SELECT paragraph FROM {s}.postings WHERE term = %s ORDER BY paragraph", (term,),
+                               binary=True)
+            cached = np.asarray([r[0] for r in rows], dtype=np.int64)
+            if len(self._postings) > 4096:
+                self._postings.clear()
+            self._postings[term] = cached
+            self._df[term] = len(cached)
+        return cached
 
     def document_frequency(self, term: str) -> int:
-        rows = self._query("SELECT df FROM {s}.terms WHERE term = %s", (term,))
-        return int(rows[0][0]) if rows else 0
+        df = self._df.get(term)
+        if df is None:
+            rows = self._query("SELECT df FROM {s}.terms WHERE term = %s", (term,))
+            df = int(rows[0][0]) if rows else 0
+            if len(self._df) > 200_000:
+                self._df.clear()
+            self._df[term] = df
+        return df
 
     def prefetch(self, positions: list[int]) -> None:
         """Read the windows and sentences of every given paragraph not yet cached, in one round trip."""
