@@ -114,10 +114,11 @@ def worker_answer(docs: Path, index_dir: Path) -> dict:
 def worker_build_store(docs: Path, url: str) -> dict:
     """The same build into PostgreSQL (`--store URL`): a fresh schema, vectors by binary COPY, HNSW at scale."""
     import index.storage.postgres as pg
+    import index.storage.postgres_build as pg_build
 
-    pg.sentence_spans = regex_sentence_spans
+    pg_build.sentence_spans = regex_sentence_spans
     t0 = time.perf_counter()
-    manifest = pg.build_store(url, docs, RandomEmbedder())
+    manifest = pg_build.build_store(url, docs, RandomEmbedder())
     conn = pg.connect(url)
     size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
     return {"build_s": round(time.perf_counter() - t0, 1), "counts": manifest["counts"],

@@ -26,7 +26,8 @@ def main(argv: list[str] | None = None) -> int:
     from eval.dataset import DEFAULT_SET, load_set
     from index.embedders import make_embedder, resolve_model
     from index.paths import DEFAULT_DOCS
-    from index.storage.postgres import build_store, open_store
+    from index.storage.postgres import open_store
+    from index.storage.postgres_build import build_store
     from retriever.assistant import Assistant
     from retriever.service import user_errors
 

@@ -65,7 +65,7 @@ def cmd_build_store(args, store: str) -> int:
     from index import CorpusError, IndexFolderError, ModelError
     from index.embedders import make_embedder, resolve_model
     from index.store import for_users
-    from index.storage.postgres import build_store
+    from index.storage.postgres_build import build_store
 
     if args.index:
         print("error: --index and --store name two different indexes; pass one of them", file=sys.stderr)

@@ -54,7 +54,8 @@ def store(pg_server):
 
 
 def _both(tiny_docs, tmp_path, store, embedder):
-    from index.storage.postgres import PostgresIndex, build_store
+    from index.storage.postgres import PostgresIndex
+    from index.storage.postgres_build import build_store
 
     build_index(tiny_docs, tmp_path / "idx", embedder)
     build_store(store, tiny_docs, embedder)
@@ -108,7 +109,7 @@ def test_same_answers_and_scope_as_the_folder_backend(tiny_docs, tmp_path, store
 
 
 def test_rebuild_reembeds_only_changed_paragraphs(tiny_docs, store, fake_embedder):
-    from index.storage.postgres import build_store
+    from index.storage.postgres_build import build_store
 
     first = build_store(store, tiny_docs, fake_embedder)
     assert first["counts"]["embedded_paragraphs"] == first["counts"]["paragraphs"] == 5
@@ -121,7 +122,8 @@ def test_rebuild_reembeds_only_changed_paragraphs(tiny_docs, store, fake_embedde
 
 
 def test_reader_sees_old_or_new_index_never_half(tiny_docs, store, fake_embedder):
-    from index.storage.postgres import PostgresIndex, build_store
+    from index.storage.postgres import PostgresIndex
+    from index.storage.postgres_build import build_store
 
     build_store(store, tiny_docs, fake_embedder)
     before = PostgresIndex(store)
