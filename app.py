@@ -20,7 +20,7 @@ from retriever.service import make_assistant, user_errors  # noqa: E402
 def cmd_ask(args) -> int:
     errors = user_errors()
     try:
-        assistant = make_assistant(args.docs, args.index, args.model)
+        assistant = make_assistant(args.docs, args.index, args.model, args.store)
     except errors as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -65,6 +65,9 @@ def cmd_serve(args) -> int:
     return serve(args)
 
 
+STORE_HELP = "postgresql://USER:PASSWORD@HOST:PORT/DB: the index in PostgreSQL instead of a folder (or set QA_STORE)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     from index.embedders import help_text
 
@@ -73,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--docs", help="folder of .txt/.md documents (default: seeds/)")
     parser.add_argument("--index", help="index folder (default: derived from --docs and --model, inside .index/)")
     parser.add_argument("--model", help=help_text())
+    parser.add_argument("--store", help=STORE_HELP)
     parser.add_argument("--host", default="127.0.0.1", help="address to serve on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7860, help="port to serve on (default 7860)")
     parser.add_argument("--auth", help="user:password required to use the UI (or set QA_AUTH)")
@@ -89,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--docs", dest="ask_docs", help=argparse.SUPPRESS)
     ask.add_argument("--index", dest="ask_index", help=argparse.SUPPRESS)
     ask.add_argument("--model", dest="ask_model", help=help_text())
+    ask.add_argument("--store", dest="ask_store", help=STORE_HELP)
     from retriever.review_cli import add_review_parser
 
     add_review_parser(sub)
@@ -101,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     args.docs = getattr(args, "ask_docs", None) or args.docs
     args.index = getattr(args, "ask_index", None) or args.index
     args.model = getattr(args, "ask_model", None) or args.model
+    args.store = getattr(args, "ask_store", None) or args.store
     if args.command == "ask":
         return cmd_ask(args)
     if args.command == "review":

@@ -20,6 +20,7 @@ def parse_args(argv):
     p.add_argument("--set", default=str(DEFAULT_SET), help="evaluation set (JSONL), default eval/questions.jsonl")
     p.add_argument("--docs", help="documents folder (default: seeds/)")
     p.add_argument("--index", help="index folder (default: derived from --docs and --model)")
+    p.add_argument("--store", help="postgresql://USER:PASSWORD@HOST:PORT/DB: evaluate the index in PostgreSQL (or QA_STORE)")
     p.add_argument("--modes", default="hybrid,dense,lexical", help="comma-separated retrieval modes")
     p.add_argument("--k", type=int, default=5, help="cut-off for Recall@k (default 5)")
     p.add_argument("--split", default="all", choices=SPLITS,
@@ -106,7 +107,7 @@ def main(argv=None) -> int:
     try:
         modes = [check_mode(m.strip()) for m in args.modes.split(",") if m.strip()]
         questions = sample(select_split(load_set(Path(args.set)), args.split), args.limit)
-        assistant = service.make_assistant(args.docs, args.index, args.model)
+        assistant = service.make_assistant(args.docs, args.index, args.model, args.store)
         index = assistant.index
     except service.user_errors() as e:
         print(f"error: {e}", file=sys.stderr)

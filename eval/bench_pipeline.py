@@ -111,15 +111,54 @@ def worker_answer(docs: Path, index_dir: Path) -> dict:
             "answer_ms_p95": round(float(np.percentile(times, 95)), 2), "disk_mb": round(disk / 2**20)}
 
 
+def worker_build_store(docs: Path, url: str) -> dict:
+    """The same build into PostgreSQL (`--store URL`): a fresh schema, vectors by binary COPY, HNSW at scale."""
+    import index.storage.postgres as pg
+    import index.storage.postgres_build as pg_build
+
+    pg_build.sentence_spans = regex_sentence_spans
+    t0 = time.perf_counter()
+    manifest = pg_build.build_store(url, docs, RandomEmbedder())
+    conn = pg.connect(url)
+    size = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    return {"build_s": round(time.perf_counter() - t0, 1), "counts": manifest["counts"],
+            "vector_index": manifest["vector_index"], "db_mb": round(size / 2**20), **memory_mb()}
+
+
+def worker_answer_store(docs: Path, url: str) -> dict:
+    from eval.dataset import load_set
+    from index.storage.postgres import PostgresIndex
+    from retriever.assistant import Assistant
+    from retriever.scorer import load_scorer, scorer_path
+
+    t0 = time.perf_counter()
+    loaded = PostgresIndex(url)
+    load_s = time.perf_counter() - t0
+    assistant = Assistant(docs, Path("unused"), RandomEmbedder(), scorer=load_scorer(scorer_path("minilm")),
+                          opener=lambda: loaded)
+    questions = [q.question for q in load_set(SQUAD_OUT / "questions.jsonl")[:201]]
+    assistant.ask(questions[0])
+    times = []
+    for q in questions[1:]:
+        t = time.perf_counter()
+        assistant.ask(q)
+        times.append((time.perf_counter() - t) * 1000)
+    return {"load_s": round(load_s, 2), "after_load_and_answers": memory_mb(),
+            "answer_ms_p50": round(float(np.percentile(times, 50)), 2),
+            "answer_ms_p95": round(float(np.percentile(times, 95)), 2)}
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["--worker"]:
-        fn = {"build": worker_build, "answer": worker_answer}[argv[1]]
-        print(json.dumps(fn(Path(argv[2]), Path(argv[3]))))
+        fn = {"build": worker_build, "answer": worker_answer, "build-store": worker_build_store,
+              "answer-store": worker_answer_store}[argv[1]]
+        print(json.dumps(fn(Path(argv[2]), argv[3] if argv[1].endswith("-store") else Path(argv[3]))))
         return 0
     p = argparse.ArgumentParser(prog="python -m eval.bench_pipeline", description=__doc__, allow_abbrev=False)
     p.add_argument("--paragraphs", type=int, default=200_000, help="paragraphs in the synthetic folder")
     p.add_argument("--json", help="write the figures to this file")
+    p.add_argument("--store", help="postgresql://...: measure the PostgreSQL backend too, beside the folder")
     args = p.parse_args(argv)
     if ensure_squad() is None:
         print("error: the SQuAD v2.0 dev file is missing (../shared/benchmarks/squad/)", file=sys.stderr)
@@ -128,9 +167,12 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp_name:
         docs, index_dir = Path(tmp_name) / "docs", Path(tmp_name) / "idx"
         write_corpus(docs, args.paragraphs)
-        for step in ("build", "answer"):
+        steps = [("build", index_dir), ("answer", index_dir)]
+        if args.store:
+            steps += [("build-store", args.store), ("answer-store", args.store)]
+        for step, target in steps:
             out = subprocess.run([sys.executable, "-m", "eval.bench_pipeline", "--worker", step, str(docs),
-                                  str(index_dir)], capture_output=True, text=True, check=False)
+                                  str(target)], capture_output=True, text=True, check=False)
             if out.returncode != 0:
                 print(out.stderr[-2000:], file=sys.stderr)
                 return 1

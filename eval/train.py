@@ -155,11 +155,7 @@ class IndexWithout:
         self._own = np.asarray([p.doc == article for p in index.paragraphs])
 
     def document_frequency(self, term: str) -> int:
-        bm25 = self._index.bm25
-        tid = bm25.vocab_dict.get(term)
-        if tid is None:
-            return 0
-        docs = bm25.scores["indices"][bm25.scores["indptr"][tid]:bm25.scores["indptr"][tid + 1]]
+        docs = self._index.postings(term)
         return int(len(docs) - self._own[docs].sum())
 
     def __getattr__(self, name):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from index.paths import DEFAULT_DOCS, default_index_dir
@@ -26,6 +27,9 @@ def main(argv: list[str] | None = None) -> int:
                        help="folder of documents (.txt, .md, .pdf, .html, .docx; default: seeds/)")
     build.add_argument("--index", help="index folder (default: derived from --docs and --model, inside .index/)")
     build.add_argument("--model", help=help_text())
+    build.add_argument("--store", help="postgresql://USER:PASSWORD@HOST:PORT/DB: build into PostgreSQL (or QA_STORE)")
+    build.add_argument("--vector-index", choices=("exact", "hnsw"),
+                       help="with --store: exact scan or HNSW (default: exact up to 20,000 sentence vectors)")
     listing = sub.add_parser("paragraphs", allow_abbrev=False,
                              help="list every paragraph as parsed: doc, label, section, pages, text")
     listing.add_argument("--docs", default=str(DEFAULT_DOCS), help="folder of documents (default: seeds/)")
@@ -53,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     from index.embedders import make_embedder, resolve_model
     from index.store import for_users
 
+    store = args.store or os.environ.get("QA_STORE")
+    if store:
+        return cmd_build_store(args, store)
     try:
         model = resolve_model(args.model)
         index_dir = args.index or default_index_dir(args.docs, model)
@@ -107,6 +114,30 @@ def cmd_write(args) -> int:
     c = result.manifest.get("counts", {})
     if c:
         print(f"documents: {c['documents']}  paragraphs: {c['paragraphs']} ({embedding_summary(c)})  index: {index_dir}")
+    return 0
+
+
+def cmd_build_store(args, store: str) -> int:
+    """`build --store URL`: the index into PostgreSQL (a new schema, swapped in one transaction)."""
+    from index import CorpusError, IndexFolderError, ModelError
+    from index.embedders import make_embedder, resolve_model
+    from index.store import for_users
+    from index.storage.postgres_build import build_store
+
+    if args.index:
+        print("error: --index and --store name two different indexes; pass one of them", file=sys.stderr)
+        return 2
+    try:
+        model = resolve_model(args.model)
+        manifest = build_store(store, args.docs, make_embedder(model), vector_index=args.vector_index,
+                               log=lambda msg: print(msg, file=sys.stderr) if for_users(msg) else None)
+    except (CorpusError, ModelError, IndexFolderError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    c = manifest["counts"]
+    print(f"model: {model}  documents: {c['documents']}  paragraphs: {c['paragraphs']}  vectors: {c['windows']} "
+          f"(+{c['sentences']} sentence vectors; {embedding_summary(c)})  "
+          f"seconds: {manifest['build_seconds']:.2f}  store: PostgreSQL ({manifest['vector_index']})")
     return 0
 
 

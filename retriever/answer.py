@@ -8,7 +8,7 @@ import numpy as np
 
 from index.corpus import Paragraph
 from index.pages import cite_label
-from index.store import LoadedIndex
+from index.storage.base import ParagraphIndex
 from retriever import settings
 from retriever.answer_type import DESCRIBE, PREFERRED_ONLY, states
 from retriever.features import analyse_question, answer_features, sentence_features, support
@@ -84,7 +84,7 @@ def answer_passages(question: str, hits: list[Hit], n: int = settings.ANSWER_PAS
     return top
 
 
-def score_sentences(index: LoadedIndex, hits: list[Hit], query_vector: np.ndarray, question: str,
+def score_sentences(index: ParagraphIndex, hits: list[Hit], query_vector: np.ndarray, question: str,
                     scorer: Scorer) -> tuple[list[ScoredSentence], float]:
     """The sentences that may answer, best first, with their learned probability, and the evidence: the answer
     model's probability that the best one answers the question. An extractive answer to "how many" or "on what
@@ -129,7 +129,7 @@ def choose_sentences(question: str, sentences: list[ScoredSentence], scorer: Sco
     return chosen
 
 
-def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], index: LoadedIndex, scorer: Scorer,
+def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], index: ParagraphIndex, scorer: Scorer,
                    abstain_below: float | None = None) -> Answer:
     """Pick answer sentences from the hits, or abstain when the evidence (the answer model's probability) is below
     `abstain_below` (default: the scorer's threshold; the evaluation passes -1 to see every would-be answer)."""

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Callable
 
 from index.embedders.base import Embedder
-from index.store import LoadedIndex, open_index
+from index.storage.base import ParagraphIndex
+from index.store import open_index
 from retriever import settings
 from retriever.answer import Answer, Citation, compose_answer
 from retriever.scorer import Scorer, scorer_for
@@ -26,7 +27,7 @@ class ScopeError(QuestionError):
     """Documents named for a question's scope that the index does not hold."""
 
 
-def check_scope(index: LoadedIndex, names) -> set[str] | None:
+def check_scope(index: ParagraphIndex, names) -> set[str] | None:
     """The file names a question is kept to (a path counts by its base name), or None for every document.
     An unknown name is refused, naming the documents there are; a file the build skipped says why."""
     if names is None:
@@ -91,7 +92,8 @@ class Assistant:
 
     def __init__(self, docs_dir: Path, index_dir: Path, embedder: Embedder,
                  notice: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr), scorer: Scorer | None = None,
-                 same_model_only: bool = False):
+                 same_model_only: bool = False, opener: Callable[[], ParagraphIndex] | None = None):
+        self.opener = opener  # opens another backend (e.g. PostgreSQL) instead of the index folder
         self.docs_dir, self.index_dir, self.embedder, self.notice = Path(docs_dir), Path(index_dir), embedder, notice
         self._scorer = scorer
         self.same_model_only = same_model_only
@@ -108,8 +110,10 @@ class Assistant:
         return self._scorer or scorer_for(self.embedder)
 
     @cached_property
-    def index(self) -> LoadedIndex:
+    def index(self) -> ParagraphIndex:
         with self._lock:
+            if self.opener is not None:
+                return self.opener()
             return open_index(self.docs_dir, self.index_dir, self.embedder, notice=self.notice,
                               same_model_only=self.same_model_only)
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from index import lexical
-from index.store import LoadedIndex
+from index.storage.base import ParagraphIndex
 from retriever.answer_type import expected_answer_type, states
 
 # A question word that is capitalised only because it starts a sentence is not a proper noun.
@@ -76,7 +76,7 @@ def question_entities(question: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def analyse_question(index: LoadedIndex, question: str, terms: tuple[str, ...]) -> QuestionTerms:
+def analyse_question(index: ParagraphIndex, question: str, terms: tuple[str, ...]) -> QuestionTerms:
     n = len(index.paragraphs)
     unique = tuple(dict.fromkeys(terms))
     weights = {t: idf(n, index.document_frequency(t)) for t in unique}
@@ -109,7 +109,7 @@ def signature_like(text: str) -> float:
     return 1.0 if words and caps / len(words) > 0.6 and len(words) < 40 else 0.0
 
 
-def paragraph_terms(index: LoadedIndex, position: int) -> frozenset[str]:
+def paragraph_terms(index: ParagraphIndex, position: int) -> frozenset[str]:
     """All stemmed terms of a paragraph (its sentences with their title/section context)."""
     out: set[str] = set()
     for s in index.sentence_terms(position):
@@ -117,7 +117,7 @@ def paragraph_terms(index: LoadedIndex, position: int) -> frozenset[str]:
     return frozenset(out)
 
 
-def lexical_mass_all(index: LoadedIndex, q: QuestionTerms) -> np.ndarray:
+def lexical_mass_all(index: ParagraphIndex, q: QuestionTerms) -> np.ndarray:
     """Share of the question's idf mass each paragraph matches, for every paragraph, from the BM25 postings.
     An absolute signal: a paragraph that matches one common word of the question scores low even when it is
     the best lexical match (BM25 divided by the best BM25 would give it the whole lexical weight)."""
@@ -125,27 +125,23 @@ def lexical_mass_all(index: LoadedIndex, q: QuestionTerms) -> np.ndarray:
     out = np.zeros(n, dtype=np.float32)
     if not q.total:
         return out
-    bm25 = index.bm25
-    indptr, indices = bm25.scores["indptr"], bm25.scores["indices"]
     for t in q.terms:
-        tid = bm25.vocab_dict.get(t)
-        if tid is not None:
-            out[indices[indptr[tid]:indptr[tid + 1]]] += q.idf[t] / q.total
+        out[index.postings(t)] += q.idf[t] / q.total
     return out
 
 
-def _cos_stats(index: LoadedIndex, position: int, query: np.ndarray) -> tuple[float, float, float]:
+def _cos_stats(index: ParagraphIndex, position: int, query: np.ndarray) -> tuple[float, float, float]:
     """Best window cosine, best and second-best sentence cosine of one paragraph."""
-    w = index.paragraph_windows(position)
-    s = index.paragraph_sentences(position)
-    win = float((np.asarray(index.window_vectors[w.start:w.stop]) @ query).max()) if len(w) else 0.0
+    w = index.window_vectors_of(position)
+    s = index.sentence_vectors_of(position)
+    win = float((w @ query).max()) if len(w) else 0.0
     if len(s):
-        cos = np.sort(np.asarray(index.sentence_vectors[s.start:s.stop]) @ query)[::-1]
+        cos = np.sort(s @ query)[::-1]
         return win, float(cos[0]), float(cos[1]) if len(cos) > 1 else float(cos[0])
     return win, win, win
 
 
-def paragraph_features(index: LoadedIndex, q: QuestionTerms, query: np.ndarray, candidates: list[int],
+def paragraph_features(index: ParagraphIndex, q: QuestionTerms, query: np.ndarray, candidates: list[int],
                        dense: dict[int, float], bm25: np.ndarray, lexical_mass: np.ndarray,
                        memo: dict | None = None) -> np.ndarray:
     """One row of PARAGRAPH_FEATURES per candidate paragraph position. `memo` (one dict per question, given by
@@ -209,24 +205,23 @@ class Candidate:
     coverage: float
 
 
-def sentence_features(index: LoadedIndex, q: QuestionTerms, query: np.ndarray, positions: list[int],
+def sentence_features(index: ParagraphIndex, q: QuestionTerms, query: np.ndarray, positions: list[int],
                       passage_probs: list[float]) -> tuple[list[Candidate], np.ndarray]:
     """Every sentence of the given passages (best first) with one row of SENTENCE_FEATURES each."""
     cands, rows = [], []
     best_cos = -1.0
     per_passage = []
     for rank, p in enumerate(positions):
-        s = index.paragraph_sentences(p)
-        cos = np.asarray(index.sentence_vectors[s.start:s.stop]) @ query
+        cos = index.sentence_vectors_of(p) @ query
         per_passage.append(cos)
         if len(cos):
             best_cos = max(best_cos, float(cos.max()))
     top = max(q.idf, key=q.idf.get) if q.idf else None
     for rank, (p, cos) in enumerate(zip(positions, per_passage)):
         para = index.paragraphs[p]
-        s = index.paragraph_sentences(p)
-        win = index.paragraph_windows(p)
-        passage_cos = float((np.asarray(index.window_vectors[win.start:win.stop]) @ query).max()) if len(win) else 0.0
+        spans = index.sentence_spans_of(p)
+        win = index.window_vectors_of(p)
+        passage_cos = float((win @ query).max()) if len(win) else 0.0
         terms = index.sentence_terms(p)
         all_terms = paragraph_terms(index, p)
         passage_cov = q.mass(all_terms)
@@ -235,8 +230,7 @@ def sentence_features(index: LoadedIndex, q: QuestionTerms, query: np.ndarray, p
         unknown = unknown / q.total if q.total else 0.0
         sig = signature_like(para.text)
         top_in_passage = 1.0 if top and top in all_terms else 0.0
-        for j, row in enumerate(s):
-            start, end = index.sentence_spans[row]
+        for j, (start, end) in enumerate(spans):
             text = para.text[start:end]
             present = terms[j]
             coverage = q.mass(present)

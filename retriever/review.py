@@ -223,12 +223,12 @@ def _closest(index, answer, query_vector) -> dict | None:
     if not answer.hits:
         return None
     hit = answer.hits[0]
-    rows = index.paragraph_sentences(hit.position)
-    if len(rows) == 0:
+    spans = index.sentence_spans_of(hit.position)
+    if not spans:
         quote = hit.paragraph.text
     else:
-        best = int(np.argmax(np.asarray(index.sentence_vectors[rows.start:rows.stop]) @ query_vector))
-        start, end = index.sentence_spans[rows.start + best]
+        best = int(np.argmax(np.asarray(index.sentence_vectors_of(hit.position)) @ query_vector))
+        start, end = spans[best]
         quote = hit.paragraph.text[start:end]
     return {"paragraph": hit.paragraph.label, "quote": quote, "evidence": round(answer.evidence, 4)}
 

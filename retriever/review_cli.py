@@ -91,7 +91,7 @@ def cmd_review(args) -> int:
         parsed = _read_question_source(args.questions)
         for notice in parsed.notices():
             print(f"note: {notice}", file=sys.stderr)
-        assistant = make_assistant(args.docs, args.index, args.model)
+        assistant = make_assistant(args.docs, args.index, args.model, getattr(args, "store", None))
         result = review(assistant, parsed.questions, args.documents, max_questions=args.max_questions,
                         max_cells=args.max_cells, progress=_progress_printer(sys.stderr))
     except (ReviewCancelled, *errors) as e:

@@ -9,7 +9,8 @@ import numpy as np
 
 from index.corpus import Paragraph
 from index import lexical
-from index.store import LoadedIndex
+from index.storage.base import ParagraphIndex
+from index.store import _faiss_top
 from retriever import settings
 from retriever.features import analyse_question, lexical_mass_all, paragraph_features
 
@@ -23,48 +24,23 @@ class Hit:
     score: float
     dense: float
     lexical: float
-    position: int  # index of the paragraph in LoadedIndex.paragraphs
+    position: int  # index of the paragraph in ParagraphIndex.paragraphs
     probability: float = 0.0
 
 
 def dense_search(faiss_index, owner: np.ndarray, query: np.ndarray, k: int) -> dict[int, float]:
-    """Top paragraphs by cosine: search vectors (windows or sentences) and keep each paragraph's best one.
-    `owner` maps each vector to its paragraph."""
-    n = faiss_index.ntotal
-    if n == 0:
-        return {}
-    scores, ids = faiss_index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), min(n, k * 3))
-    best: dict[int, float] = {}
-    for score, vid in zip(scores[0], ids[0]):
-        if vid < 0:
-            continue
-        p = int(owner[vid])
-        if p not in best or score > best[p]:
-            best[p] = float(score)
-    return dict(sorted(best.items(), key=lambda kv: -kv[1])[:k])
+    """Top paragraphs by cosine over one FAISS index, each paragraph's best vector (the folder backend's)."""
+    return _faiss_top(faiss_index, owner, query, k)
 
 
-def paragraph_dense_search(index: LoadedIndex, query: np.ndarray, k: int) -> dict[int, float]:
-    """A paragraph's dense score is the best cosine of any of its windows or sentences: a question about one
-    fact matches the sentence that states it better than the whole paragraph (+1.6 points Hit@1 on SQuAD)."""
-    best = dense_search(index.faiss_index, index.window_paragraph, query, k)
-    for p, score in dense_search(index.sentence_faiss_index, index.sentence_paragraph, query, k).items():
-        best[p] = max(best.get(p, -1.0), score)
-    return dict(sorted(best.items(), key=lambda kv: -kv[1])[:k])
+def paragraph_dense_search(index: ParagraphIndex, query: np.ndarray, k: int) -> dict[int, float]:
+    """A paragraph's dense score is the best cosine of any of its windows or sentences (the backend's top-k)."""
+    return index.dense_top(query, k)
 
 
-def exact_dense_scores(index: LoadedIndex, query: np.ndarray, positions: list[int]) -> dict[int, float]:
-    """Cosine of the query with each given paragraph (best window or sentence), computed exactly. The rows of
-    all paragraphs are gathered in one read per array, because the vectors are memory-mapped."""
-    best = np.full(len(positions), -np.inf, dtype=np.float32)
-    for ranges_of, vectors in ((index.paragraph_windows, index.window_vectors),
-                               (index.paragraph_sentences, index.sentence_vectors)):
-        ranges = [ranges_of(p) for p in positions]
-        rows = np.fromiter((r for rng in ranges for r in rng), dtype=np.int64)
-        if len(rows):
-            owner = np.repeat(np.arange(len(positions)), [len(r) for r in ranges])
-            np.maximum.at(best, owner, np.asarray(vectors[rows]) @ query)
-    return {p: float(b) if np.isfinite(b) else 0.0 for p, b in zip(positions, best)}
+def exact_dense_scores(index: ParagraphIndex, query: np.ndarray, positions: list[int]) -> dict[int, float]:
+    """Cosine of the query with each given paragraph (best window or sentence), computed exactly."""
+    return index.exact_dense_scores(query, positions)
 
 
 # Words with which a question talks about the documents rather than their content ("what do both documents
@@ -87,12 +63,9 @@ def query_terms(question: str) -> tuple[str, ...]:
     return tuple(lexical.terms([" ".join(words)], QUESTION_STOPWORDS)[0])
 
 
-def lexical_scores(bm25, terms) -> np.ndarray:
+def lexical_scores(index: ParagraphIndex, terms) -> np.ndarray:
     """BM25 score of every paragraph (zeros when no term is known)."""
-    n = bm25.scores["num_docs"]
-    if not terms:
-        return np.zeros(n, dtype=np.float32)
-    return np.asarray(bm25.get_scores(list(terms)), dtype=np.float32)
+    return index.lexical_scores(tuple(terms))
 
 
 def top_indices(scores: np.ndarray, k: int) -> np.ndarray:
@@ -131,7 +104,7 @@ FUSIONS = ("learned", "weighted", "rrf")
 class Retriever:
     """Ranks the paragraphs of a loaded index for a question vector and its text."""
 
-    def __init__(self, index: LoadedIndex, scorer, mode: str = settings.DEFAULT_MODE, k: int = settings.DEFAULT_K,
+    def __init__(self, index: ParagraphIndex, scorer, mode: str = settings.DEFAULT_MODE, k: int = settings.DEFAULT_K,
                  fusion: str = settings.FUSION, dense_weight: float = settings.DENSE_WEIGHT,
                  candidates: int = settings.CANDIDATES):
         check_mode(mode)
@@ -182,7 +155,7 @@ class Candidates:
     features: np.ndarray  # one row of features.PARAGRAPH_FEATURES per position
 
 
-def candidate_signals(index: LoadedIndex, question: str, query_vector: np.ndarray, n_cand: int,
+def candidate_signals(index: ParagraphIndex, question: str, query_vector: np.ndarray, n_cand: int,
                       scope: np.ndarray | None = None) -> Candidates:
     """Dense top-n and BM25 top-n paragraphs, both signals for each, and their feature rows. The training of
     the scorers (eval/train.py) reads exactly this, so what is fitted is what answers.
@@ -205,6 +178,7 @@ def candidate_signals(index: LoadedIndex, question: str, query_vector: np.ndarra
     missing = [i for i in lexical if i not in dense]
     dense.update(exact_dense_scores(index, query_vector, missing))
     positions = sorted(set(dense) | set(lexical))
+    index.prefetch(positions)
     rows = paragraph_features(index, whole.q, query_vector, positions, dense, all_lexical, whole.lexical_mass,
                               whole.paragraph_rows)
     return Candidates(positions, dense, lexical, lex_top, all_lexical, rows)
@@ -230,7 +204,8 @@ _WHOLE_CACHE_LOCK = threading.Lock()
 _WHOLE_CACHE_SIZE = 8
 
 
-def whole_index_signals(index: LoadedIndex, question: str, query_vector: np.ndarray, n_cand: int) -> WholeIndexSignals:
+def whole_index_signals(index: ParagraphIndex, question: str, query_vector: np.ndarray,
+                        n_cand: int) -> WholeIndexSignals:
     """The whole-index signals of a question, kept for the last few questions: a review asks one question of
     each of many documents, and this part does not depend on the document (so it is computed once per
     question, not once per cell). Keyed by the index's identity and build, the question and its vector."""
@@ -241,7 +216,7 @@ def whole_index_signals(index: LoadedIndex, question: str, query_vector: np.ndar
     if found is not None:
         return found
     dense = paragraph_dense_search(index, query_vector, n_cand)
-    all_lexical = lexical_scores(index.bm25, query_terms(question))
+    all_lexical = lexical_scores(index, query_terms(question))
     matching = np.flatnonzero(all_lexical > 0)  # usually a small share of the corpus
     lex_top = tuple(int(matching[i]) for i in top_indices(all_lexical[matching], n_cand))
     q = analyse_question(index, question, query_terms(question))

@@ -77,13 +77,13 @@ def rarest(index, names: list[str]) -> str | None:
 def find_bridge(index, question: str, query_vector: np.ndarray, position: int) -> Bridge | None:
     """The bridge read off paragraph `position` (the first search's best): the name of its sentence closest to
     the question that the question does not give, or None when that sentence names nothing new."""
-    rows = index.paragraph_sentences(position)
-    if not len(rows):
+    spans = index.sentence_spans_of(position)
+    if not spans:
         return None
-    cosines = np.asarray(index.sentence_vectors[rows.start:rows.stop]) @ query_vector
+    cosines = np.asarray(index.sentence_vectors_of(position)) @ query_vector
     text = index.paragraphs[position].text
     for r in np.argsort(-cosines)[:2]:  # the closest sentence, else the next one
-        start, end = index.sentence_spans[rows.start + int(r)]
+        start, end = spans[int(r)]
         sentence = text[start:end]
         name = rarest(index, bridge_names(sentence, question))
         if name:

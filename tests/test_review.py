@@ -199,7 +199,7 @@ def run_cli(monkeypatch, capsys, assistant, argv, stdin=b""):
     import retriever.service
     from retriever.review_cli import add_review_parser, cmd_review
 
-    monkeypatch.setattr(retriever.service, "make_assistant", lambda docs, index, model: assistant)
+    monkeypatch.setattr(retriever.service, "make_assistant", lambda docs, index, model, store=None: assistant)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
     parser = argparse.ArgumentParser(allow_abbrev=False)
     add_review_parser(parser.add_subparsers(dest="command"))

@@ -44,7 +44,7 @@ def serve(args) -> int:
     if warning:
         print(warning, file=sys.stderr)
     try:
-        assistant = make_assistant(args.docs, args.index, args.model)
+        assistant = make_assistant(args.docs, args.index, args.model, getattr(args, "store", None))
         assistant.index  # build or load before the first user arrives; a bad folder stops here, in plain words
         assistant.embedder.encode_queries(["warm-up"])  # load the model now, not during the first user's question
     except user_errors() as e:

@@ -1,0 +1,80 @@
+"""`python -m eval.compare_stores --store URL [--docs DIR] [--set FILE] [--limit N] [--vector-index exact|hnsw]`:
+the folder backend and the PostgreSQL backend, question by question, with the real model.
+
+Reports how many questions get the same top-5 paragraphs and the same answer from both, and Hit@1 / Hit@5
+(answerable questions: a gold paragraph first / in the top 5) of each. With `--vector-index hnsw` the store
+searches approximately, so the Hit figures show what the approximate index costs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+
+def hit_at(hits, gold, k: int) -> bool:
+    return any((h.paragraph.doc, h.paragraph.label) in gold for h in hits[:k])
+
+
+def main(argv: list[str] | None = None) -> int:
+    from index.offline import set_offline_environment
+
+    set_offline_environment()
+    from eval.__main__ import sample
+    from eval.dataset import DEFAULT_SET, load_set
+    from index.embedders import make_embedder, resolve_model
+    from index.paths import DEFAULT_DOCS
+    from index.storage.postgres import open_store
+    from index.storage.postgres_build import build_store
+    from retriever.assistant import Assistant
+    from retriever.service import user_errors
+
+    p = argparse.ArgumentParser(prog="python -m eval.compare_stores", description=__doc__, allow_abbrev=False)
+    p.add_argument("--store", required=True, help="postgresql://USER:PASSWORD@HOST:PORT/DB")
+    p.add_argument("--docs", default=str(DEFAULT_DOCS))
+    p.add_argument("--set", default=str(DEFAULT_SET))
+    p.add_argument("--limit", type=int, help="a deterministic sample of this many questions")
+    p.add_argument("--vector-index", choices=("exact", "hnsw"), default="exact")
+    p.add_argument("--model")
+    p.add_argument("--json", help="write the figures to this file")
+    args = p.parse_args(argv)
+    try:
+        embedder = make_embedder(resolve_model(args.model))
+        questions = sample(load_set(Path(args.set)), args.limit)
+        with tempfile.TemporaryDirectory(prefix="compare-stores-") as tmp:
+            folder = Assistant(Path(args.docs), Path(tmp) / "idx", embedder, notice=lambda m: None)
+            folder.index  # noqa: B018  (built now, before the store reuses nothing from it)
+            build_store(args.store, Path(args.docs), embedder, vector_index=args.vector_index)
+            pg = Assistant(Path(args.docs), Path(tmp) / "unused", embedder,
+                           opener=lambda: open_store(args.store, Path(args.docs), embedder, notice=lambda m: None))
+            same_top5 = same_answer = 0
+            hits = {"folder": [0, 0], "postgresql": [0, 0]}
+            answerable = 0
+            for q in questions:
+                a, b = folder.ask(q.question), pg.ask(q.question)
+                same_top5 += [(h.paragraph.doc, h.paragraph.label) for h in a.hits[:5]] == \
+                             [(h.paragraph.doc, h.paragraph.label) for h in b.hits[:5]]
+                same_answer += a.text == b.text
+                if q.answerable and q.gold:
+                    answerable += 1
+                    for name, ans in (("folder", a), ("postgresql", b)):
+                        hits[name][0] += hit_at(ans.hits, set(q.gold), 1)
+                        hits[name][1] += hit_at(ans.hits, set(q.gold), 5)
+    except user_errors() as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    out = {"questions": len(questions), "vector_index": args.vector_index, "same_top5": same_top5,
+           "same_answer": same_answer, "answerable": answerable,
+           **{f"{name}_hit@{k}": round(v[i] / max(answerable, 1), 4)
+              for name, v in hits.items() for i, k in ((0, 1), (1, 5))}}
+    print(json.dumps(out))
+    if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,278 @@
+"""The PostgreSQL backend of ParagraphIndex (psycopg 3 + pgvector): an index several app servers share.
+
+Reading lives here, building in index/storage/postgres_build.py. One build lives in its own schema `qa_<hex>`:
+    meta        key -> jsonb (the manifest: backend, model, weight hash, recipe, sources, BM25 statistics)
+    documents   pos, name, meta (title, dateline, ...)
+    paragraphs  pos, doc, rec (the Paragraph and its sentence spans), reuse_key (hash of the embedded texts)
+    windows     paragraph, ord, v vector(dim)      one row per token window
+    sentences   paragraph, ord, v vector(dim)      one row per sentence
+    postings    term, paragraph, tf, dl            from our own analyser (index.lexical), so BM25 is bm25s's
+    terms       term, df
+`public.qa_current` names the schema that serves; a build fills a new schema and repoints it in one
+transaction (readers see the old index or the new one), keeping the previous schema one generation for readers
+that opened it. Builds are serialised by an advisory lock; `kill -9` mid-build leaves qa_current untouched.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from index import lexical
+from index.corpus import Paragraph, list_document_files
+from index.embedders.base import Embedder
+from index.manifest import IndexFolderError, recipe_of, source_hashes
+from index.storage.base import ParagraphIndex
+
+BM25_K1, BM25_B = 1.5, 0.75  # bm25s.BM25() defaults (method "lucene"), which the folder backend uses
+BUILD_LOCK_KEY = 0x51A_1D3  # pg_advisory_lock key that serialises builds
+HNSW_EF_SEARCH = 400  # candidates an HNSW scan keeps; above the k * 3 vectors a question asks for
+URL_HINT = "expected postgresql://USER:PASSWORD@HOST:PORT/DBNAME (make pg-up prints one)"
+
+
+class StoreError(IndexFolderError):
+    """The PostgreSQL store cannot be used: bad URL, server down, wrong password, no pgvector."""
+
+
+def is_store_url(value: str | None) -> bool:
+    return bool(value) and str(value).startswith(("postgresql://", "postgres://"))
+
+
+def connect(url: str):
+    """A connection with the pgvector types registered; every failure is a StoreError naming the fix."""
+    import psycopg
+    from pgvector.psycopg import register_vector
+
+    if not is_store_url(url):
+        raise StoreError(f"bad --store URL {url!r}: {URL_HINT}")
+    try:
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=5)
+    except psycopg.ProgrammingError as e:
+        raise StoreError(f"bad --store URL {_safe(url)}: {_first_line(e)}; {URL_HINT}") from e
+    except psycopg.OperationalError as e:
+        msg = _first_line(e)
+        if "password" in msg or "authentication" in msg:
+            raise StoreError(f"PostgreSQL refused the login ({msg}); fix the user or password in --store") from e
+        if "does not exist" in msg:
+            raise StoreError(f"{msg}; create it (createdb) or fix the database name in --store") from e
+        raise StoreError(f"cannot reach PostgreSQL at {_safe(url)} ({msg}); start the server (make pg-up) "
+                         "or fix the host and port in --store") from e
+    try:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        register_vector(conn)
+    except psycopg.Error as e:
+        conn.close()
+        raise StoreError(f"pgvector is not available in the database at {_safe(url)} ({_first_line(e)}); "
+                         "install the pgvector extension there (CREATE EXTENSION vector as a superuser)") from e
+    return conn
+
+
+def _first_line(e: Exception) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[-1].strip()
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        return f"{parts.scheme}://{parts.username or ''}@{host}:{parts.port or 5432}{parts.path}"
+    except ValueError:
+        return "<unparsable URL>"
+
+
+def current_schema(conn) -> str | None:
+    conn.execute("CREATE TABLE IF NOT EXISTS public.qa_current (id int PRIMARY KEY, schema text NOT NULL, "
+                 "previous text)")
+    row = conn.execute("SELECT schema FROM public.qa_current WHERE id = 1").fetchone()
+    return row[0] if row else None
+
+
+class PostgresIndex(ParagraphIndex):
+    """A built schema, read through one connection (guarded by a lock: the Assistant is shared by threads).
+    Records (documents, paragraphs) are read once; vectors are read per question and cached per paragraph."""
+
+    def __init__(self, url: str, conn=None):
+        import psycopg
+
+        self.url = url
+        self.conn = conn or connect(url)
+        self._lock = threading.Lock()
+        try:
+            schema = current_schema(self.conn)
+            if schema is None:
+                raise StoreError(f"no index in the store at {_safe(url)}; build it with "
+                                 "`python -m index build --store URL`")
+            self.schema = schema
+            self.manifest = self.conn.execute(f"SELECT value FROM {schema}.meta WHERE key = 'manifest'").fetchone()[0]
+            self.documents = [r[0] for r in self.conn.execute(f"SELECT meta FROM {schema}.documents ORDER BY pos")]
+            self.paragraphs, self._spans = [], []
+            for (rec,) in self.conn.execute(f"SELECT rec FROM {schema}.paragraphs ORDER BY pos"):
+                self.paragraphs.append(_paragraph(rec))
+                self._spans.append([tuple(s) for s in rec["sentences"]])
+        except psycopg.Error as e:
+            raise StoreError(f"the store at {_safe(url)} is damaged or being dropped ({_first_line(e)}); "
+                             "rebuild it with `python -m index build --store URL`") from e
+        self.conn.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
+        self._stats = self.manifest["bm25"]
+        self._vectors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._terms: dict[int, list[frozenset[str]]] = {}
+        self._postings: dict[str, np.ndarray] = {}
+        self._df: dict[str, int] = {}
+        by_doc: dict[str, list[int]] = {}
+        for i, p in enumerate(self.paragraphs):
+            by_doc.setdefault(p.doc, []).append(i)
+        self._doc_positions = {d: np.asarray(v, dtype=np.int64) for d, v in by_doc.items()}
+
+    def _query(self, sql: str, params=(), binary: bool = False) -> list[tuple]:
+        """`binary`: results in PostgreSQL's binary format (vectors arrive as float32 bytes, not text)."""
+        with self._lock:
+            return self.conn.execute(sql.replace("{s}", self.schema), params, binary=binary).fetchall()
+
+    def positions_of(self, documents: set[str]) -> np.ndarray:
+        parts = [self._doc_positions[d] for d in documents if d in self._doc_positions]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
+    def dense_top(self, query: np.ndarray, k: int) -> dict[int, float]:
+        """One round trip: k * 3 nearest windows and sentences, each paragraph's best, as the folder does."""
+        q = np.asarray(query, dtype=np.float32)
+        per = "(SELECT paragraph, max(s) AS s FROM (SELECT paragraph, -(v <#> %(q)s) AS s FROM {s}.{t} " \
+              "ORDER BY v <#> %(q)s LIMIT %(n)s) x GROUP BY paragraph ORDER BY s DESC LIMIT %(k)s)"
+        sql = (f"SELECT paragraph, max(s) FROM ({per.replace('{t}', 'windows')} UNION ALL "
+               f"{per.replace('{t}', 'sentences')}) u GROUP BY paragraph ORDER BY 2 DESC, 1 LIMIT %(k)s")
+        rows = self._query(sql, {"q": q, "n": k * 3, "k": k})
+        return {int(p): float(s) for p, s in rows}
+
+    def exact_dense_scores(self, query: np.ndarray, positions: list[int]) -> dict[int, float]:
+        if not positions:
+            return {}
+        self.prefetch(positions)
+        out = {}
+        for p in positions:
+            w, s = self._vectors[p]
+            both = np.concatenate([w, s]) if len(w) or len(s) else np.zeros((0, len(query)), np.float32)
+            out[p] = float((both @ query).max()) if len(both) else 0.0
+        return out
+
+    def lexical_scores(self, terms: tuple[str, ...]) -> np.ndarray:
+        """BM25 in SQL from tf, paragraph length and df: Lucene idf and bm25s's k1, b (a repeated query term
+        counts again, as in bm25s)."""
+        out = np.zeros(len(self.paragraphs), dtype=np.float32)
+        if not terms:
+            return out
+        n, avgdl = self._stats["n"], self._stats["avgdl"]
+        rows = self._query(
+            "SELECT p.paragraph, sum(ln(1 + (%(n)s - t.df + 0.5) / (t.df + 0.5)) * p.tf "
+            "/ (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / %(avgdl)s))) "
+            "FROM unnest(%(terms)s::text[]) AS q(term) JOIN {s}.postings p ON p.term = q.term "
+            "JOIN {s}.terms t ON t.term = q.term GROUP BY p.paragraph",
+            {"n": n, "avgdl": avgdl, "k1": BM25_K1, "b": BM25_B, "terms": list(terms)}, binary=True)
+        if rows:
+            ids, scores = zip(*rows)
+            out[np.asarray(ids, dtype=np.int64)] = np.asarray(scores, dtype=np.float32)
+        return out
+
+    def postings(self, term: str) -> np.ndarray:
+        """Kept per term (a schema never changes once built): a question reads them for several features."""
+        cached = self._postings.get(term)
+        if cached is None:
+            rows = self._query("SELECT paragraph FROM {s}.postings WHERE term = %s ORDER BY paragraph", (term,),
+                               binary=True)
+            cached = np.asarray([r[0] for r in rows], dtype=np.int64)
+            if len(self._postings) > 4096:
+                self._postings.clear()
+            self._postings[term] = cached
+            self._df[term] = len(cached)
+        return cached
+
+    def document_frequency(self, term: str) -> int:
+        df = self._df.get(term)
+        if df is None:
+            rows = self._query("SELECT df FROM {s}.terms WHERE term = %s", (term,))
+            df = int(rows[0][0]) if rows else 0
+            if len(self._df) > 200_000:
+                self._df.clear()
+            self._df[term] = df
+        return df
+
+    def prefetch(self, positions: list[int]) -> None:
+        """Read the windows and sentences of every given paragraph not yet cached, in one round trip."""
+        missing = sorted({int(p) for p in positions} - set(self._vectors))
+        if not missing:
+            return
+        if len(self._vectors) > 50_000:
+            self._vectors.clear()
+        rows = self._query("SELECT 0, paragraph, ord, v FROM {s}.windows WHERE paragraph = ANY(%(p)s) UNION ALL "
+                           "SELECT 1, paragraph, ord, v FROM {s}.sentences WHERE paragraph = ANY(%(p)s) "
+                           "ORDER BY 1, 2, 3", {"p": missing}, binary=True)
+        parts: dict[tuple[int, int], list] = {}
+        for kind, p, _, v in rows:
+            parts.setdefault((kind, p), []).append(v.to_numpy() if hasattr(v, "to_numpy") else np.asarray(v, np.float32))
+        dim = int(self.manifest["dim"])
+        for p in missing:
+            self._vectors[p] = tuple(np.asarray(parts.get((kind, p), []), dtype=np.float32).reshape(-1, dim)
+                                     for kind in (0, 1))
+
+    def window_vectors_of(self, position: int) -> np.ndarray:
+        self.prefetch([position])
+        return self._vectors[position][0]
+
+    def sentence_vectors_of(self, position: int) -> np.ndarray:
+        self.prefetch([position])
+        return self._vectors[position][1]
+
+    def sentence_spans_of(self, position: int) -> list[tuple[int, int]]:
+        return self._spans[position]
+
+    def sentence_terms(self, position: int) -> list[frozenset[str]]:
+        from index.store import embed_text
+
+        cached = self._terms.get(position)
+        if cached is None:
+            p = self.paragraphs[position]
+            texts = [embed_text(p, p.text[s:e]) for s, e in self._spans[position]]
+            cached = [frozenset(t) for t in lexical.terms(texts)]
+            if len(self._terms) > 200_000:
+                self._terms.clear()
+            self._terms[position] = cached
+        return cached
+
+
+def _paragraph(rec: dict) -> Paragraph:
+    return Paragraph(rec["doc"], rec["title"], rec["label"], rec["section"], rec["text"], rec["id"],
+                     tuple(rec.get("pages", ())), tuple(rec.get("page_starts", ())), tuple(rec.get("pdf_pages", ())))
+
+
+def staleness(conn, docs_dir: Path, embedder: Embedder) -> str | None:
+    """Why the store's index does not fit the documents and model (None when it does)."""
+    schema = current_schema(conn)
+    if schema is None:
+        return "the store holds no index yet"
+    m = conn.execute(f"SELECT value FROM {schema}.meta WHERE key = 'manifest'").fetchone()[0]
+    if (m.get("model"), m.get("weights_sha256"), m.get("embed_recipe")) != (
+            embedder.name, embedder.weights_sha256, recipe_of(embedder)):
+        return f"it was built with model {m.get('model')}, not {embedder.name}"
+    if m.get("sources") != source_hashes(docs_dir):
+        return "the documents changed since it was built"
+    return None
+
+
+def open_store(url: str, docs_dir: Path, embedder: Embedder,
+               notice: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr)) -> PostgresIndex:
+    """The store's index for `docs_dir`, rebuilt first (with a one-line notice) when missing or stale."""
+    from index.store import for_users
+
+    list_document_files(docs_dir)
+    conn = connect(url)
+    reason = staleness(conn, Path(docs_dir), embedder)
+    if reason is not None:
+        notice(f"Rebuilding the index in the store: {reason}.")
+        from index.storage.postgres_build import build_store
+
+        build_store(url, docs_dir, embedder, log=lambda msg: notice(msg) if for_users(msg) else None)
+    return PostgresIndex(url, conn)
