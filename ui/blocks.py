@@ -214,7 +214,7 @@ def build_ui(assistant, eval_set: Path | None = None, writes=None) -> gr.Blocks:
                 manage = manage_section(assistant, writes, doc_pick=doc_pick, scope=scope)
             from ui.review import review_tab
 
-            review_state, review_nav = review_tab(assistant, documents, errors)
+            review_state, review_nav, review_api = review_tab(assistant, documents, errors)
             with gr.Tab("Evaluation", id="eval"):
                 gr.Markdown("Runs the evaluation set (eval/questions.jsonl) through this pipeline in every "
                             "retrieval mode: about ten seconds on the seeds.")
@@ -266,4 +266,5 @@ def build_ui(assistant, eval_set: Path | None = None, writes=None) -> gr.Blocks:
                 raise gr.Error(str(e)) from e
 
         gr.api(answer, api_name="answer")
+        gr.api(review_api, api_name="review", concurrency_id="review", concurrency_limit=1)
     return demo

@@ -189,8 +189,7 @@ def review_tab(assistant, documents: list[dict], errors: tuple) -> tuple:
         except errors as e:
             raise gr.Error(str(e)) from e
 
-    gr.api(review_api, api_name="review", concurrency_id="review", concurrency_limit=1)
-    return state, nav
+    return state, nav, review_api  # the caller registers review_api outside gr.Tabs (only tabs may sit there)
 
 
 def review_cell(value: str, data: dict) -> dict | None:
