@@ -121,7 +121,7 @@ class Assistant:
     def retriever(self) -> Retriever:
         return Retriever(self.index, self.scorer)
 
-    def swap_index(self, index: LoadedIndex) -> None:
+    def swap_index(self, index: ParagraphIndex) -> None:
         """Answer from `index` from now on (after documents were added or removed). A question already running
         finishes on the index it started with: each answer reads the index once, through its retriever."""
         retriever = Retriever(index, self.scorer)
