@@ -85,6 +85,17 @@ def worker_build(docs: Path, index_dir: Path) -> dict:
             "faiss_index": manifest["faiss_index"], **memory_mb(), "max_anon_mb_seen": max(anon, default=0)}
 
 
+def answer_times(assistant, n: int = 200) -> list[float]:
+    """Milliseconds of each of n SQuAD questions through the whole answer path, after one warm-up question."""
+    questions = [q.question for q in load_set(SQUAD_OUT / "questions.jsonl")[:n + 1]]
+    assistant.ask(questions[0])
+    times = []
+    for q in questions[1:]:
+        t = time.perf_counter()
+        assistant.ask(q)
+        times.append((time.perf_counter() - t) * 1000)
+    return times
+
 def worker_answer(docs: Path, index_dir: Path) -> dict:
     from eval.dataset import load_set
     from index.store import load_index
@@ -98,13 +109,7 @@ def worker_answer(docs: Path, index_dir: Path) -> dict:
     # The stand-in model answers with MiniLM's fitted scorer: the cost of scoring does not depend on the weights.
     assistant = Assistant(docs, index_dir, RandomEmbedder(), scorer=load_scorer(scorer_path("minilm")))
     assistant.__dict__["index"] = loaded  # already loaded above (Assistant.index is a cached property)
-    questions = [q.question for q in load_set(SQUAD_OUT / "questions.jsonl")[:201]]
-    assistant.ask(questions[0])
-    times = []
-    for q in questions[1:]:
-        t = time.perf_counter()
-        assistant.ask(q)
-        times.append((time.perf_counter() - t) * 1000)
+    times = answer_times(assistant)
     disk = sum(f.stat().st_size for f in Path(index_dir).resolve().rglob("*") if f.is_file())
     return {"load_s": round(load_s, 2), "after_load": after_load, "after_answers": memory_mb(),
             "answer_ms_p50": round(float(np.percentile(times, 50)), 2),
@@ -136,13 +141,7 @@ def worker_answer_store(docs: Path, url: str) -> dict:
     load_s = time.perf_counter() - t0
     assistant = Assistant(docs, Path("unused"), RandomEmbedder(), scorer=load_scorer(scorer_path("minilm")),
                           opener=lambda: loaded)
-    questions = [q.question for q in load_set(SQUAD_OUT / "questions.jsonl")[:201]]
-    assistant.ask(questions[0])
-    times = []
-    for q in questions[1:]:
-        t = time.perf_counter()
-        assistant.ask(q)
-        times.append((time.perf_counter() - t) * 1000)
+    times = answer_times(assistant)
     return {"load_s": round(load_s, 2), "after_load_and_answers": memory_mb(),
             "answer_ms_p50": round(float(np.percentile(times, 50)), 2),
             "answer_ms_p95": round(float(np.percentile(times, 95)), 2)}

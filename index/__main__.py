@@ -68,10 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CorpusError, ModelError, IndexFolderError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    c = manifest["counts"]
-    print(f"model: {model}  documents: {c['documents']}  paragraphs: {c['paragraphs']}  vectors: {c['windows']} "
-          f"(+{c['sentences']} sentence vectors; {embedding_summary(c)})  "
-          f"seconds: {manifest['build_seconds']:.2f}  index: {index_dir} ({manifest['faiss_index']})")
+    print_build_summary(model, manifest, f"index: {index_dir} ({manifest['faiss_index']})")
     return 0
 
 
@@ -134,11 +131,16 @@ def cmd_build_store(args, store: str) -> int:
     except (CorpusError, ModelError, IndexFolderError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    print_build_summary(model, manifest, f"store: PostgreSQL ({manifest['vector_index']})")
+    return 0
+
+
+def print_build_summary(model: str, manifest: dict, where: str) -> None:
+    """The one line a build prints, for the folder and for PostgreSQL alike; `where` names what was built."""
     c = manifest["counts"]
     print(f"model: {model}  documents: {c['documents']}  paragraphs: {c['paragraphs']}  vectors: {c['windows']} "
           f"(+{c['sentences']} sentence vectors; {embedding_summary(c)})  "
-          f"seconds: {manifest['build_seconds']:.2f}  store: PostgreSQL ({manifest['vector_index']})")
-    return 0
+          f"seconds: {manifest['build_seconds']:.2f}  {where}")
 
 
 def cmd_paragraphs(args) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index import lexical
-from retriever.features import idf, question_entities
+from retriever.features import _words, idf, question_entities
 
 # A run of capitalised words, allowing the short lower-case joints of names ("University of Chicago",
 # "Treaty of Paris"); numbers are left out: a year or a count is an answer, not a bridge.
@@ -131,5 +131,5 @@ def accounts_for_names(question: str, via: str, answer_paragraph: str) -> bool:
     """Whether every proper noun and number of the question is stated by one of the two steps: the sentence that
     names the bridge or the paragraph that answers. One that neither states means the chain answers a
     different question ("the Prime Minister of India" when no passage mentions India)."""
-    words = {w.lower().rstrip(".,") for w in re.findall(r"[A-Za-z][\w'’-]*|\d[\d.,]*", f"{via} {answer_paragraph}")}
+    words = _words(via) | _words(answer_paragraph)
     return all(e in words for e in question_entities(question))
