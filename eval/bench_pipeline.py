@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.bench import SQUAD_OUT, ensure_squad
+from eval.dataset import load_set
 
 PER_DOC = 1000
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
@@ -97,7 +98,6 @@ def answer_times(assistant, n: int = 200) -> list[float]:
     return times
 
 def worker_answer(docs: Path, index_dir: Path) -> dict:
-    from eval.dataset import load_set
     from index.store import load_index
     from retriever.assistant import Assistant
     from retriever.scorer import load_scorer, scorer_path
@@ -131,7 +131,6 @@ def worker_build_store(docs: Path, url: str) -> dict:
 
 
 def worker_answer_store(docs: Path, url: str) -> dict:
-    from eval.dataset import load_set
     from index.storage.postgres import PostgresIndex
     from retriever.assistant import Assistant
     from retriever.scorer import load_scorer, scorer_path

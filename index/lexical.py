@@ -4,6 +4,7 @@ bm25s's tokeniser with its English stop words (Lucene's 33) and the Snowball Eng
 """
 from __future__ import annotations
 
+import math
 import threading
 
 _local = threading.local()
@@ -37,3 +38,8 @@ def terms(texts: list[str], extra_stop_words: frozenset[str] = frozenset()) -> l
 
     return bm25s.tokenize(texts, stopwords=stop_words(extra_stop_words), stemmer=stemmer(), return_ids=False,
                           show_progress=False)
+
+
+def idf(n: int, df: int) -> float:
+    """BM25's (Lucene) inverse document frequency, the one bm25s uses, so SQL and folder backends agree."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))

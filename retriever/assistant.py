@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from index.embedders.base import Embedder
-from index.storage.base import ParagraphIndex
+from index.storage.base import IndexReplaced, ParagraphIndex
 from index.store import open_index
 from retriever import settings
 from retriever.answer import Answer, Citation, compose_answer
@@ -98,6 +98,7 @@ class Assistant:
         self._scorer = scorer
         self.same_model_only = same_model_only
         self._lock = threading.Lock()
+        self._follow_lock = threading.Lock()
 
     @property
     def model(self) -> str:
@@ -128,9 +129,26 @@ class Assistant:
         with self._lock:
             self.__dict__["index"], self.__dict__["retriever"] = index, retriever
 
+    def follow_rebuilds(self) -> ParagraphIndex:
+        """The index to answer from: when another process swapped a rebuild into a shared store, that one."""
+        with self._follow_lock:
+            fresh = self.index.newer()
+            if fresh is not None:
+                self.swap_index(fresh)
+                self.notice(f"Answering from the rebuilt index of {fresh.manifest.get('built_at', '?')}.")
+        return self.index
+
     def ask(self, question: str, k: int | None = None, mode: str | None = None, documents=None) -> Answer:
         """Answer one question: clean it, embed it, search, compose; timings in ms. `documents` (file names)
-        keeps it to those documents."""
+        keeps it to those documents. A question whose index a rebuild dropped meanwhile is asked once more."""
+        self.follow_rebuilds()
+        try:
+            return self._ask(question, k, mode, documents)
+        except IndexReplaced:
+            self.follow_rebuilds()
+            return self._ask(question, k, mode, documents)
+
+    def _ask(self, question: str, k: int | None, mode: str | None, documents) -> Answer:
         t0 = time.perf_counter()
         question, notes = clean_question(question)
         scope = check_scope(self.index, documents)

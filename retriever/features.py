@@ -16,6 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 from index import lexical
+from index.lexical import idf
 from index.storage.base import ParagraphIndex
 from retriever.answer_type import expected_answer_type, states
 
@@ -59,11 +60,6 @@ class QuestionTerms:
     def mass(self, present: set[str] | frozenset[str]) -> float:
         """Share of the question's idf mass whose terms are in `present`."""
         return sum(self.idf[t] for t in self.terms if t in present) / self.total if self.total else 0.0
-
-
-def idf(n: int, df: int) -> float:
-    """BM25's (Lucene) inverse document frequency, the one bm25s uses, so SQL and folder backends agree."""
-    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 def question_entities(question: str) -> list[str]:

@@ -261,7 +261,7 @@ def review(assistant, questions: list[str], documents=None, *, max_questions: in
             clean_question(q)
         except QuestionError as e:
             raise ReviewInputError(f"question {n} ({q[:60]!r}): {e}") from e
-    index = assistant.index
+    index = assistant.follow_rebuilds()  # a rebuild swapped into a shared store is followed before the cells
     names = choose_documents(index, documents)
     check_limits(len(given.questions), len(names), max_questions, max_cells, *limit_hints)
     titles = {d["name"]: d.get("title", "") for d in index.documents}

@@ -20,9 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def pg_server():
+def pg_cluster():
     """A PostgreSQL server for the session, in a folder under .pg/ (the `pgserver` user must be able to enter
-    it when we run as root, which /tmp/pytest-of-root does not allow); stopped and removed at the end."""
+    it when we run as root, which /tmp/pytest-of-root does not allow); stopped and removed at the end.
+    Yields (folder, URL)."""
     pytest.importorskip("psycopg", reason="psycopg is not installed (make setup)")
     from index.storage import local_pg
 
@@ -37,9 +38,15 @@ def pg_server():
     except (RuntimeError, OSError, subprocess.CalledProcessError) as e:
         shutil.rmtree(folder, ignore_errors=True)
         pytest.skip(f"the bundled PostgreSQL cannot run here: {e}")
-    yield url
+    yield folder, url
     local_pg.down(folder)
     shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server(pg_cluster):
+    """The session server's URL."""
+    return pg_cluster[1]
 
 
 @pytest.fixture

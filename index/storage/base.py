@@ -10,6 +10,11 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from index.corpus import Paragraph
+from index.manifest import IndexFolderError
+
+
+class IndexReplaced(IndexFolderError):
+    """The index a question was reading was dropped by a rebuild elsewhere: ask again on the newer one."""
 
 
 class ParagraphIndex(ABC):
@@ -62,3 +67,8 @@ class ParagraphIndex(ABC):
     def prefetch(self, positions: list[int]) -> None:
         """A hint that the vectors of these paragraphs are about to be read (a database reads them in one
         round trip); the folder backend has them memory-mapped and ignores it."""
+
+    def newer(self) -> "ParagraphIndex | None":
+        """A newer build of this index that another process swapped in (a shared database), else None. The
+        folder backend is replaced in-process (Assistant.swap_index) and returns None."""
+        return None

@@ -2,7 +2,8 @@
 
 `python -m index.storage.local_pg up [--dir .pg]` initialises a cluster under DIR (password login, a random
 password kept in DIR/password), starts it on 127.0.0.1 on a free port and prints its URL as the last line;
-`down` stops it. PostgreSQL refuses to run as root: as root, the cluster belongs to a `pgserver` system user
+`down` stops it; `replica --dir .pg-replica` starts a streaming replica of it and prints the replica's URL.
+PostgreSQL refuses to run as root: as root, the cluster belongs to a `pgserver` system user
 (created with useradd if missing) and every server command runs as that user (runuser).
 """
 from __future__ import annotations
@@ -80,6 +81,33 @@ def up(folder: Path) -> str:
     return f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
 
 
+def replica(primary: Path, folder: Path) -> str:
+    """A streaming hot-standby replica of the local server under `primary` (pg_basebackup -R, bundled), started
+    under `folder` on its own free port; returns its URL. It serves reads while the primary rebuilds."""
+    primary, folder = primary.resolve(), folder.resolve()
+    password = (primary / "password").read_text().strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o755)
+    data = folder / "data"
+    if not (data / "PG_VERSION").is_file():
+        pass_file = folder / ".pgpass"  # kept: the replica's primary_conninfo reads its password from it
+        pass_file.write_text(f"127.0.0.1:*:*:postgres:{password}\n")
+        os.chmod(pass_file, 0o600)
+        _chown(pass_file)
+        data.mkdir(exist_ok=True)
+        os.chmod(data, 0o700)
+        _chown(data)
+        port = (primary / "port").read_text().strip()
+        _run(["env", f"PGPASSFILE={pass_file}", str(bin_dir() / "pg_basebackup"), "-D", str(data), "-R",
+              "-X", "stream", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-w"])
+    (folder / "password").write_text(password)
+    port = free_port()
+    _run([str(bin_dir() / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w", "start",
+          "-o", f"-h 127.0.0.1 -p {port} -k {data} -c hot_standby_feedback=on"])
+    (folder / "port").write_text(str(port))
+    return f"postgresql://postgres:{password}@127.0.0.1:{port}/postgres"
+
+
 def _running(data: Path) -> bool:
     pid_file = data / "postmaster.pid"
     if not pid_file.is_file():
@@ -108,12 +136,15 @@ def _run(cmd: list[str]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m index.storage.local_pg", description=__doc__,
                                      allow_abbrev=False)
-    parser.add_argument("command", choices=("up", "down"))
+    parser.add_argument("command", choices=("up", "down", "replica"))
     parser.add_argument("--dir", default=".pg", help="folder of the cluster (default .pg, git-ignored)")
+    parser.add_argument("--primary", default=".pg", help="replica: the folder of the primary's cluster")
     args = parser.parse_args(argv)
     try:
         if args.command == "up":
             print(up(Path(args.dir)))
+        elif args.command == "replica":
+            print(replica(Path(args.primary), Path(args.dir)))
         else:
             down(Path(args.dir))
     except (RuntimeError, OSError, subprocess.CalledProcessError) as e:

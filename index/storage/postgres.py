@@ -6,11 +6,14 @@ Reading lives here, building in index/storage/postgres_build.py. One build lives
     paragraphs  pos, doc, rec (the Paragraph and its sentence spans), reuse_key (hash of the embedded texts)
     windows     paragraph, ord, v vector(dim)      one row per token window
     sentences   paragraph, ord, v vector(dim)      one row per sentence
-    postings    term, paragraph, tf, dl            from our own analyser (index.lexical), so BM25 is bm25s's
-    terms       term, df
+    terms       term, df, paragraphs int4[], weights float4[]   each term's postings from our own analyser
+                (index.lexical), with the term's BM25 weight in each paragraph (Lucene idf, bm25s's k1 and b,
+                the paragraph's length), precomputed as bm25s does; a query's BM25 is their sum, in SQL
 `public.qa_current` names the schema that serves; a build fills a new schema and repoints it in one
-transaction (readers see the old index or the new one), keeping the previous schema one generation for readers
-that opened it. Builds are serialised by an advisory lock; `kill -9` mid-build leaves qa_current untouched.
+transaction (readers see the old index or the new one). Replaced schemas are kept KEEP_REPLACED_SECONDS
+(`public.qa_replaced`) for servers still answering from them; a server follows a rebuild at its next question
+(`newer`). Builds are serialised by an advisory lock; `kill -9` mid-build leaves qa_current untouched.
+Reading never writes, so app servers can read from a hot-standby replica.
 """
 from __future__ import annotations
 
@@ -25,9 +28,10 @@ from index import lexical
 from index.corpus import Paragraph, list_document_files
 from index.embedders.base import Embedder
 from index.manifest import IndexFolderError, recipe_of, source_hashes
-from index.storage.base import ParagraphIndex
+from index.storage.base import IndexReplaced, ParagraphIndex
 
 BM25_K1, BM25_B = 1.5, 0.75  # bm25s.BM25() defaults (method "lucene"), which the folder backend uses
+STORE_LAYOUT = 2  # the tables' layout; a store built with another one is rebuilt (2: postings as arrays per term)
 BUILD_LOCK_KEY = 0x51A_1D3  # pg_advisory_lock key that serialises builds
 HNSW_EF_SEARCH = 400  # candidates an HNSW scan keeps; above the k * 3 vectors a question asks for
 URL_HINT = "expected postgresql://USER:PASSWORD@HOST:PORT/DBNAME (make pg-up prints one)"
@@ -35,6 +39,10 @@ URL_HINT = "expected postgresql://USER:PASSWORD@HOST:PORT/DBNAME (make pg-up pri
 
 class StoreError(IndexFolderError):
     """The PostgreSQL store cannot be used: bad URL, server down, wrong password, no pgvector."""
+
+
+class IndexReplacedError(StoreError, IndexReplaced):
+    """The schema a question was reading was dropped by a rebuild: ask again on the current one."""
 
 
 def is_store_url(value: str | None) -> bool:
@@ -61,13 +69,21 @@ def connect(url: str):
         raise StoreError(f"cannot reach PostgreSQL at {_safe(url)} ({msg}); start the server (make pg-up) "
                          "or fix the host and port in --store") from e
     try:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        # Checked before creating: CREATE fails on a read-only replica even when the extension is there.
+        if conn.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone() is None:
+            conn.execute("CREATE EXTENSION vector")
         register_vector(conn)
     except psycopg.Error as e:
         conn.close()
         raise StoreError(f"pgvector is not available in the database at {_safe(url)} ({_first_line(e)}); "
                          "install the pgvector extension there (CREATE EXTENSION vector as a superuser)") from e
     return conn
+
+
+def _connection_lost(conn) -> bool:
+    import psycopg
+
+    return conn.closed or conn.info.status != psycopg.pq.ConnStatus.OK
 
 
 def _first_line(e: Exception) -> str:
@@ -87,8 +103,9 @@ def _safe(url: str) -> str:
 
 
 def current_schema(conn) -> str | None:
-    conn.execute("CREATE TABLE IF NOT EXISTS public.qa_current (id int PRIMARY KEY, schema text NOT NULL, "
-                 "previous text)")
+    """The schema that serves, or None before the first build (reads only: works on a replica)."""
+    if conn.execute("SELECT to_regclass('public.qa_current')").fetchone()[0] is None:
+        return None
     row = conn.execute("SELECT schema FROM public.qa_current WHERE id = 1").fetchone()
     return row[0] if row else None
 
@@ -110,6 +127,13 @@ class PostgresIndex(ParagraphIndex):
                                  "`python -m index build --store URL`")
             self.schema = schema
             self.manifest = self.conn.execute(f"SELECT value FROM {schema}.meta WHERE key = 'manifest'").fetchone()[0]
+            if self.manifest.get("store_layout") != STORE_LAYOUT:
+                raise StoreError(f"the index in the store at {_safe(url)} has an older table layout; rebuild it "
+                                 "with `python -m index build --store URL`")
+            # Every term's document frequency, once (one row per term of the vocabulary): features ask for
+            # the df of many words, and a round trip each would dominate a question's time.
+            self._df: dict[str, int] = dict(self.conn.execute(f"SELECT term, df FROM {schema}.terms",
+                                                              binary=True).fetchall())
             self.documents = [r[0] for r in self.conn.execute(f"SELECT meta FROM {schema}.documents ORDER BY pos")]
             self.paragraphs, self._spans = [], []
             for (rec,) in self.conn.execute(f"SELECT rec FROM {schema}.paragraphs ORDER BY pos"):
@@ -123,16 +147,47 @@ class PostgresIndex(ParagraphIndex):
         self._vectors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._terms: dict[int, list[frozenset[str]]] = {}
         self._postings: dict[str, np.ndarray] = {}
-        self._df: dict[str, int] = {}
         by_doc: dict[str, list[int]] = {}
         for i, p in enumerate(self.paragraphs):
             by_doc.setdefault(p.doc, []).append(i)
         self._doc_positions = {d: np.asarray(v, dtype=np.int64) for d, v in by_doc.items()}
 
     def _query(self, sql: str, params=(), binary: bool = False) -> list[tuple]:
-        """`binary`: results in PostgreSQL's binary format (vectors arrive as float32 bytes, not text)."""
+        """`binary`: results in PostgreSQL's binary format (vectors arrive as float32 bytes, not text).
+        A lost connection (server restart, failover to a replica) is opened again once; a schema dropped by
+        a rebuild is an IndexReplacedError, which the Assistant answers by asking again on the current index."""
+        import psycopg
+
+        sql = sql.replace("{s}", self.schema)
         with self._lock:
-            return self.conn.execute(sql.replace("{s}", self.schema), params, binary=binary).fetchall()
+            for attempt in (1, 2):
+                try:
+                    return self.conn.execute(sql, params, binary=binary).fetchall()
+                except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName) as e:
+                    raise IndexReplacedError(f"the index {self.schema} was replaced by a rebuild") from e
+                except psycopg.OperationalError as e:
+                    if attempt == 1 and _connection_lost(self.conn):
+                        self.conn = self._reconnect()  # a server still down raises its StoreError here
+                        continue
+                    raise StoreError(f"lost the PostgreSQL store at {_safe(self.url)} ({_first_line(e)}); "
+                                     "answers resume when it is back: check the server") from e
+        raise AssertionError("unreachable")
+
+    def _reconnect(self):
+        conn = connect(self.url)
+        conn.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
+        return conn
+
+    def newer(self) -> "PostgresIndex | None":
+        """The store's current index when a rebuild (by any machine) replaced the one this reads, else None."""
+        import psycopg
+
+        with self._lock:
+            try:
+                current = current_schema(self.conn)
+            except psycopg.Error:  # unreachable: keep what we have; the question's own query says so
+                return None
+        return PostgresIndex(self.url) if current is not None and current != self.schema else None
 
     def positions_of(self, documents: set[str]) -> np.ndarray:
         parts = [self._doc_positions[d] for d in documents if d in self._doc_positions]
@@ -160,49 +215,50 @@ class PostgresIndex(ParagraphIndex):
         return out
 
     def lexical_scores(self, terms: tuple[str, ...]) -> np.ndarray:
-        """BM25 in SQL from tf, paragraph length and df: Lucene idf and bm25s's k1, b (a repeated query term
-        counts again, as in bm25s)."""
+        """BM25 in SQL: the sum of the query terms' precomputed weights per paragraph (a repeated query term
+        counts again, as in bm25s). The same round trip reads the postings of the query's terms not yet
+        kept, which the features read next."""
         out = np.zeros(len(self.paragraphs), dtype=np.float32)
-        if not terms:
+        known = [t for t in terms if t in self._df]
+        if not known:
             return out
-        n, avgdl = self._stats["n"], self._stats["avgdl"]
+        wanted = [t for t in dict.fromkeys(known) if t not in self._postings]
         rows = self._query(
-            "SELECT p.paragraph, sum(ln(1 + (%(n)s - t.df + 0.5) / (t.df + 0.5)) * p.tf "
-            "/ (p.tf + %(k1)s * (1 - %(b)s + %(b)s * p.dl / %(avgdl)s))) "
-            "FROM unnest(%(terms)s::text[]) AS q(term) JOIN {s}.postings p ON p.term = q.term "
-            "JOIN {s}.terms t ON t.term = q.term GROUP BY p.paragraph",
-            {"n": n, "avgdl": avgdl, "k1": BM25_K1, "b": BM25_B, "terms": list(terms)}, binary=True)
-        if rows:
-            ids, scores = zip(*rows)
-            out[np.asarray(ids, dtype=np.int64)] = np.asarray(scores, dtype=np.float32)
+            "SELECT 0, NULL::text, array_agg(p ORDER BY p), array_agg(s ORDER BY p) FROM ("
+            "SELECT u.p, sum(u.w::float8)::float4 AS s FROM unnest(%(terms)s::text[]) AS q(term) "
+            "JOIN {s}.terms t ON t.term = q.term, LATERAL unnest(t.paragraphs, t.weights) AS u(p, w) "
+            "GROUP BY u.p) x "
+            "UNION ALL SELECT 1, term, paragraphs, NULL::float4[] FROM {s}.terms WHERE term = ANY(%(wanted)s)",
+            {"terms": known, "wanted": wanted}, binary=True)
+        for kind, term, positions, scores in rows:
+            if kind == 0 and positions:
+                out[np.asarray(positions, dtype=np.int64)] = np.asarray(scores, dtype=np.float32)
+            elif kind == 1:
+                self._keep_postings(term, np.asarray(positions, dtype=np.int64))
         return out
+
+    def _keep_postings(self, term: str, positions: np.ndarray) -> None:
+        if len(self._postings) > 4096:
+            self._postings.clear()
+        self._postings[term] = positions
 
     def postings(self, term: str) -> np.ndarray:
         """Kept per term (a schema never changes once built): a question reads them for several features."""
         cached = self._postings.get(term)
         if cached is None:
-            rows = self._query("SELECT paragraph FROM {s}.postings WHERE term = %s ORDER BY paragraph", (term,),
-                               binary=True)
-            cached = np.asarray([r[0] for r in rows], dtype=np.int64)
-            if len(self._postings) > 4096:
-                self._postings.clear()
-            self._postings[term] = cached
-            self._df[term] = len(cached)
+            if term not in self._df:
+                return np.zeros(0, dtype=np.int64)
+            rows = self._query("SELECT paragraphs FROM {s}.terms WHERE term = %s", (term,), binary=True)
+            cached = np.asarray(rows[0][0] if rows else [], dtype=np.int64)
+            self._keep_postings(term, cached)
         return cached
 
     def document_frequency(self, term: str) -> int:
-        df = self._df.get(term)
-        if df is None:
-            rows = self._query("SELECT df FROM {s}.terms WHERE term = %s", (term,))
-            df = int(rows[0][0]) if rows else 0
-            if len(self._df) > 200_000:
-                self._df.clear()
-            self._df[term] = df
-        return df
+        return self._df.get(term, 0)
 
     def prefetch(self, positions: list[int]) -> None:
         """Read the windows and sentences of every given paragraph not yet cached, in one round trip."""
-        missing = sorted({int(p) for p in positions} - set(self._vectors))
+        missing = sorted({int(p) for p in positions if int(p) not in self._vectors})  # not a set of the cache: it is large
         if not missing:
             return
         if len(self._vectors) > 50_000:
@@ -254,6 +310,8 @@ def staleness(conn, docs_dir: Path, embedder: Embedder) -> str | None:
     if schema is None:
         return "the store holds no index yet"
     m = conn.execute(f"SELECT value FROM {schema}.meta WHERE key = 'manifest'").fetchone()[0]
+    if m.get("store_layout") != STORE_LAYOUT:
+        return "it was built with an older table layout"
     if (m.get("model"), m.get("weights_sha256"), m.get("embed_recipe")) != (
             embedder.name, embedder.weights_sha256, recipe_of(embedder)):
         return f"it was built with model {m.get('model')}, not {embedder.name}"

@@ -12,12 +12,16 @@ from typing import Callable
 import numpy as np
 
 from index import lexical
+from index.lexical import idf
 from index.corpus import load_corpus
 from index.embedders.base import Embedder
 from index.faiss_types import EXACT_SEARCH_MAX_VECTORS
 from index.manifest import FORMAT_VERSION, _library_versions, recipe_of, source_hashes
 from index.sentences import sentence_spans
-from index.storage.postgres import BM25_B, BM25_K1, BUILD_LOCK_KEY, connect, current_schema
+from index.storage.postgres import BM25_B, BM25_K1, BUILD_LOCK_KEY, STORE_LAYOUT, connect, current_schema
+
+# How long a replaced schema stays for servers still answering from it (they follow at their next question).
+KEEP_REPLACED_SECONDS = 300.0
 
 
 def build_store(url: str, docs_dir: Path, embedder: Embedder, log: Callable[[str], None] = lambda msg: None,
@@ -74,9 +78,11 @@ def build_store(url: str, docs_dir: Path, embedder: Embedder, log: Callable[[str
                 CREATE TABLE {schema}.windows (paragraph int NOT NULL, ord int NOT NULL, v vector({dim}) NOT NULL);
                 CREATE TABLE {schema}.sentences (paragraph int NOT NULL, ord int NOT NULL,
                                                  v vector({dim}) NOT NULL);
-                CREATE TABLE {schema}.postings (term text NOT NULL, paragraph int NOT NULL, tf int NOT NULL,
-                                                dl int NOT NULL);
-                CREATE TABLE {schema}.terms (term text PRIMARY KEY, df int NOT NULL);
+                CREATE TABLE {schema}.terms (term text PRIMARY KEY, df int NOT NULL, paragraphs int4[] NOT NULL,
+                                             weights float4[] NOT NULL);
+                -- read whole, often: stored uncompressed so a question does not decompress them
+                ALTER TABLE {schema}.terms ALTER paragraphs SET STORAGE EXTERNAL,
+                                           ALTER weights SET STORAGE EXTERNAL;
             """)
             _copy(conn, f"{schema}.documents (pos, name, meta)", ["int4", "text", "jsonb"], (
                 (i, d.name, Jsonb({"name": d.name, "title": d.title, "dateline": d.dateline,
@@ -102,12 +108,13 @@ def build_store(url: str, docs_dir: Path, embedder: Embedder, log: Callable[[str
             n_sentences = sum(len(s) for s in sents)
             kind = vector_index or ("exact" if n_sentences <= EXACT_SEARCH_MAX_VECTORS else "hnsw")
             conn.execute(f"CREATE INDEX ON {schema}.windows (paragraph); CREATE INDEX ON {schema}.sentences "
-                         f"(paragraph); CREATE INDEX ON {schema}.postings (term)")
+                         f"(paragraph)")
             if kind == "hnsw":
                 for table in ("windows", "sentences"):
                     conn.execute(f"CREATE INDEX ON {schema}.{table} USING hnsw (v vector_ip_ops)")
             manifest = {
-                "format": FORMAT_VERSION, "backend": "postgresql", "model": embedder.name,
+                "format": FORMAT_VERSION, "store_layout": STORE_LAYOUT, "backend": "postgresql",
+                "model": embedder.name,
                 "weights_sha256": embedder.weights_sha256, "dim": dim, "embed_recipe": recipe_of(embedder),
                 "sources": hashes, "vector_index": kind, "versions": _library_versions(),
                 "window_settings": window_settings(embedder), "warnings": warnings,
@@ -131,29 +138,47 @@ def build_store(url: str, docs_dir: Path, embedder: Embedder, log: Callable[[str
 
 
 def swap_in(conn, schema: str) -> None:
-    """Make `schema` current in one transaction; the previous one stays for readers that opened it, older
-    ones are dropped."""
+    """Make `schema` current in one transaction. The schema it replaces is dated in `qa_replaced`; replaced
+    schemas are dropped once KEEP_REPLACED_SECONDS old (never the one just replaced), so a server that opened
+    one finishes its questions there and follows the rebuild at its next question."""
     with conn.transaction():
-        row = conn.execute("SELECT schema, previous FROM public.qa_current WHERE id = 1 FOR UPDATE").fetchone()
+        conn.execute("CREATE TABLE IF NOT EXISTS public.qa_current (id int PRIMARY KEY, schema text NOT NULL, "
+                     "previous text)")
+        conn.execute("CREATE TABLE IF NOT EXISTS public.qa_replaced (schema text PRIMARY KEY, "
+                     "replaced_at timestamptz NOT NULL DEFAULT now())")
+        row = conn.execute("SELECT schema FROM public.qa_current WHERE id = 1 FOR UPDATE").fetchone()
+        previous = row[0] if row else None
         conn.execute("INSERT INTO public.qa_current VALUES (1, %s, %s) ON CONFLICT (id) DO UPDATE "
-                     "SET schema = excluded.schema, previous = excluded.previous", (schema, row[0] if row else None))
-        keep = {schema, row[0] if row else None}
+                     "SET schema = excluded.schema, previous = excluded.previous", (schema, previous))
+        if previous is not None:
+            conn.execute("INSERT INTO public.qa_replaced (schema) VALUES (%s) ON CONFLICT DO NOTHING", (previous,))
+        recent = {name for (name,) in conn.execute(
+            "SELECT schema FROM public.qa_replaced WHERE replaced_at > now() - make_interval(secs => %s)",
+            (KEEP_REPLACED_SECONDS,))}
+        keep = {schema, previous} | recent
         for (name,) in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'qa\\_%%'").fetchall():
             if name not in keep:
                 conn.execute(f"DROP SCHEMA {name} CASCADE")
+                conn.execute("DELETE FROM public.qa_replaced WHERE schema = %s", (name,))
 
 
 def _write_postings(conn, schema: str, texts: list[str]) -> list[int]:
-    """Term frequencies and paragraph lengths from the analyser bm25s indexes with; returns the lengths."""
-    lengths, df = [], Counter()
-    rows = []
-    for i, terms in enumerate(lexical.terms(texts)):
-        lengths.append(len(terms))
-        counts = Counter(terms)
-        df.update(counts.keys())
-        rows.extend((t, i, c, len(terms)) for t, c in counts.items())
-    _copy(conn, f"{schema}.postings (term, paragraph, tf, dl)", ["text", "int4", "int4", "int4"], rows)
-    _copy(conn, f"{schema}.terms (term, df)", ["text", "int4"], df.items())
+    """Each term's postings and BM25 weights from the analyser bm25s indexes with; returns the lengths.
+    The weight is bm25s's ("lucene"): idf(df) * tf / (tf + k1 * (1 - b + b * dl / avgdl)), in float32."""
+    counts = [Counter(terms) for terms in lexical.terms(texts)]
+    lengths = [sum(c.values()) for c in counts]
+    avgdl = float(np.mean(lengths)) if lengths else 1.0
+    by_term: dict[str, tuple[list[int], list[float]]] = {}
+    for i, c in enumerate(counts):
+        norm = BM25_K1 * (1 - BM25_B + BM25_B * lengths[i] / avgdl)
+        for term, tf in c.items():
+            positions, parts = by_term.setdefault(term, ([], []))
+            positions.append(i)
+            parts.append(tf / (tf + norm))
+    n = len(texts)
+    _copy(conn, f"{schema}.terms (term, df, paragraphs, weights)", ["text", "int4", "int4[]", "float4[]"], (
+        (term, len(positions), positions, (np.float32(idf(n, len(positions))) * np.asarray(parts, np.float32))
+         .tolist()) for term, (positions, parts) in by_term.items()))
     return lengths
 
 
