@@ -21,13 +21,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_app(index_dir: Path, log_path: Path, *args: str, env: dict | None = None, timeout: float = 180):
-    """Yield the base URL of a running app; fail with its log if it does not come up."""
+def running_app(index_dir: Path | None, log_path: Path, *args: str, env: dict | None = None, timeout: float = 180):
+    """Yield the base URL of a running app; fail with its log if it does not come up. `index_dir` None: no
+    --index (e.g. the app reads a --store)."""
     port = free_port()
     log = open(log_path, "w+")
-    proc = subprocess.Popen([sys.executable, str(PROJECT / "app.py"), "--port", str(port), "--index",
-                             str(index_dir), *args], cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, **(env or {})})
+    index_args = ["--index", str(index_dir)] if index_dir is not None else []
+    proc = subprocess.Popen([sys.executable, str(PROJECT / "app.py"), "--port", str(port), *index_args, *args],
+                            cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + timeout
     try:

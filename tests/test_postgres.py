@@ -214,3 +214,248 @@ def test_two_servers_on_one_database_answer_the_same_as_the_folder_cli(store, tm
 
     assert len(key(folder)) == len(questions)
     assert key(outs[0]) == key(outs[1]) == key(folder)
+
+
+GAMMA = "Gamma Memo\n\nThe observatory on the hill studies comets every winter.\n"
+
+
+def _store_assistant(docs, store, embedder):
+    from index.storage.postgres import PostgresIndex
+
+    return Assistant(docs, Path("unused"), embedder, notice=lambda m: None, opener=lambda: PostgresIndex(store))
+
+
+def test_a_server_follows_a_rebuild_another_machine_made(tiny_docs, store, fake_embedder):
+    from index.storage.postgres_build import build_store
+
+    build_store(store, tiny_docs, fake_embedder)
+    server = _store_assistant(tiny_docs, store, fake_embedder)
+    before = server.ask("What does the observatory study?")
+    assert all(h.paragraph.doc != "gamma.txt" for h in before.hits)
+    (tiny_docs / "gamma.txt").write_text(GAMMA)
+    build_store(store, tiny_docs, fake_embedder)  # elsewhere: the server is not told
+    after = server.ask("What does the observatory study?")
+    assert after.hits[0].paragraph.doc == "gamma.txt" and "comets" in after.text
+
+
+def test_a_question_whose_schema_a_rebuild_dropped_is_asked_again_on_the_new_one(tiny_docs, store, fake_embedder,
+                                                                                 monkeypatch):
+    from index.storage import postgres_build
+    from index.storage.postgres import IndexReplacedError
+    from index.storage.postgres_build import build_store
+
+    monkeypatch.setattr(postgres_build, "KEEP_REPLACED_SECONDS", 0.0)
+    build_store(store, tiny_docs, fake_embedder)
+    server = _store_assistant(tiny_docs, store, fake_embedder)
+    old = server.index
+    (tiny_docs / "gamma.txt").write_text(GAMMA)
+    build_store(store, tiny_docs, fake_embedder)
+    build_store(store, tiny_docs, fake_embedder)  # the first schema is now two builds old and dropped
+    with pytest.raises(IndexReplacedError):
+        old.lexical_scores(("harbour",))
+    # The rebuild lands between the server's check and its question: the question is asked once more.
+    monkeypatch.setattr(type(old), "newer", lambda self: None if self is old else type(old).newer(self))
+    calls = []
+    real_follow = Assistant.follow_rebuilds
+
+    def follow(self):
+        calls.append(1)
+        if len(calls) > 1:
+            monkeypatch.undo()
+        return real_follow(self)
+
+    monkeypatch.setattr(Assistant, "follow_rebuilds", follow)
+    answer = server.ask("What does the observatory study?")
+    assert len(calls) == 2 and answer.hits[0].paragraph.doc == "gamma.txt"
+
+
+def test_a_lost_connection_is_opened_again(tiny_docs, store, fake_embedder, tmp_path):
+    import psycopg
+
+    from index.storage.postgres_build import build_store
+
+    build_store(store, tiny_docs, fake_embedder)
+    server = _store_assistant(tiny_docs, store, fake_embedder)
+    folder = Assistant(tiny_docs, tmp_path / "idx", fake_embedder, notice=lambda m: None)
+    server.ask("Who pays for the lighthouse?")
+    pid = server.index.conn.info.backend_pid
+    with psycopg.connect(store, autocommit=True) as admin:  # a server restart or failover, as the client sees it
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    question = "When will the harbour of Portwick be dredged?"  # not asked before: nothing of it is cached
+    again = server.ask(question)
+    assert server.index.conn.info.backend_pid != pid
+    assert again.text == folder.ask(question).text and again.answered
+
+
+def test_a_store_gone_down_is_one_line_naming_it_and_answers_resume(tiny_docs, store, fake_embedder,
+                                                                      tmp_path):
+    import psycopg
+
+    from index.storage.postgres import StoreError
+    from index.storage.postgres_build import build_store
+    from retriever.service import user_errors
+
+    build_store(store, tiny_docs, fake_embedder)
+    server = _store_assistant(tiny_docs, store, fake_embedder)
+    server.ask("Who pays for the lighthouse?")
+    index, real_url = server.index, server.index.url
+    index.url = "postgresql://postgres:x@127.0.0.1:1/postgres"  # where it reconnects: nothing listens
+    with psycopg.connect(store, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (index.conn.info.backend_pid,))
+    question = "When will the harbour of Portwick be dredged?"  # not asked before: it needs the database
+    with pytest.raises(StoreError) as down:
+        server.ask(question)
+    assert isinstance(down.value, user_errors())  # the UI and the CLI show it as one line, not a traceback
+    message = str(down.value)
+    assert "\n" not in message and "cannot reach PostgreSQL" in message and "make pg-up" in message
+    index.url = real_url  # the server is back
+    folder = Assistant(tiny_docs, tmp_path / "idx", fake_embedder, notice=lambda m: None)
+    assert server.ask(question).text == folder.ask(question).text
+
+
+KILLED_BUILD = """
+import sys, time
+sys.path.insert(0, {project!r}); sys.path.insert(0, {tests!r})
+from pathlib import Path
+from fakes import FakeEmbedder
+import index.storage.postgres_build as build
+
+real = build._write_postings
+def stalled(*args):
+    lengths = real(*args)
+    print("inside the build's transaction", flush=True)
+    time.sleep(120)  # the test kills us here
+    return lengths
+build._write_postings = stalled
+build.build_store({url!r}, Path({docs!r}), FakeEmbedder())
+"""
+
+
+def test_kill_9_inside_a_build_leaves_the_previous_index_serving(tiny_docs, store, fake_embedder, tmp_path):
+    import signal
+
+    from index.storage.postgres import PostgresIndex
+    from index.storage.postgres_build import build_store
+
+    build_store(store, tiny_docs, fake_embedder)
+    bigger = tmp_path / "bigger"
+    shutil.copytree(tiny_docs, bigger)
+    (bigger / "gamma.txt").write_text(GAMMA)
+    script = KILLED_BUILD.format(project=str(ROOT), tests=str(ROOT / "tests"), url=store, docs=str(bigger))
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert "inside the build's transaction" in proc.stdout.readline()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    serving = PostgresIndex(store)
+    assert len(serving.paragraphs) == 5 and serving.lexical_scores(("comet",)).max() == 0
+    build_store(store, bigger, fake_embedder)  # the killed build's advisory lock went with its connection
+    assert len(PostgresIndex(store).paragraphs) == 6
+
+
+def test_a_replica_serves_questions_while_the_primary_rebuilds(pg_cluster, tiny_docs, store, fake_embedder):
+    """A streaming hot standby (pg_basebackup -R) answers like the primary, during and after a rebuild there."""
+    import threading
+    import time
+
+    from index.storage import local_pg
+    from index.storage.postgres_build import build_store
+
+    folder, _ = pg_cluster
+    build_store(store, tiny_docs, fake_embedder)
+    replica_folder = Path(tempfile.mkdtemp(prefix="replica-", dir=ROOT / ".pg"))
+    try:
+        replica_root = local_pg.replica(folder, replica_folder)
+        replica_url = replica_root.rsplit("/", 1)[0] + "/" + store.rsplit("/", 1)[1]
+        primary, replica = (_store_assistant(tiny_docs, url, fake_embedder) for url in (store, replica_url))
+        questions = ["When will the harbour of Portwick be dredged?", "Who pays for the lighthouse?",
+                     "What protects oak trees?"]
+        expected = {q: primary.ask(q).text for q in questions}
+        assert {q: replica.ask(q).text for q in questions} == expected
+        (tiny_docs / "gamma.txt").write_text(GAMMA)
+        done, answers = threading.Event(), []
+
+        def ask_replica():
+            while not done.is_set():
+                answers.extend((q, replica.ask(q).text) for q in questions)
+
+        reader = threading.Thread(target=ask_replica)
+        reader.start()
+        try:
+            build_store(store, tiny_docs, fake_embedder)
+            build_store(store, tiny_docs, fake_embedder)
+        finally:
+            done.set()
+            reader.join(timeout=120)
+        assert answers and all(text == expected[q] for q, text in answers)  # gamma does not change these
+        deadline = time.time() + 60  # replay lag: wait for the replica to have the rebuild, at most a minute
+        while replica.ask("What does the observatory study?").hits[0].paragraph.doc != "gamma.txt":
+            assert time.time() < deadline, "the replica never served the rebuilt index"
+            time.sleep(0.2)
+    finally:
+        local_pg.down(replica_folder)
+        shutil.rmtree(replica_folder, ignore_errors=True)
+
+
+SERVED_QUESTIONS = [
+    "Which country is co-developing the fighter jet with Japan and the UK?",
+    "Where was the economic security declaration signed?",
+    "What do both documents say about economic coercion?",
+    "What is the population of Tokyo?",
+    "Who did the Foreign Secretary meet?",
+]
+
+
+@pytest.mark.integration
+def test_two_app_servers_on_one_database_answer_like_the_cli_during_rebuilds(store, seeds_assistant,
+                                                                            real_embedder, tmp_path):
+    """50 questions from 10 clients against two app servers sharing the database while it is rebuilt
+    again and again: every answer equals the CLI's, nothing is lost, and the servers followed the rebuilds."""
+    import concurrent.futures as cf
+    import threading
+
+    from gradio_client import Client
+
+    from index.paths import DEFAULT_DOCS
+    from index.storage.postgres import current_schema, connect
+    from index.storage.postgres_build import build_store
+    from retriever.output import answer_to_json
+    from serve import running_app
+
+    build_store(store, DEFAULT_DOCS, real_embedder)
+    expected = {q: answer_to_json(seeds_assistant.ask(q)) for q in SERVED_QUESTIONS}
+    env = {"QA_STORE": ""}
+    with running_app(None, tmp_path / "a.log", "--store", store, env=env) as url_a, \
+            running_app(None, tmp_path / "b.log", "--store", store, env=env) as url_b:
+        done, schemas = threading.Event(), []
+
+        def rebuild():
+            while not done.is_set():
+                build_store(store, DEFAULT_DOCS, real_embedder)  # nothing changed: every vector is reused
+                with connect(store) as conn:
+                    schemas.append(current_schema(conn))
+
+        def client_session(n):
+            client = Client(url_a if n % 2 else url_b, verbose=False)
+            return [(q, client.predict(q, 5, "hybrid", api_name="/answer"))
+                    for q in (SERVED_QUESTIONS[(n + i) % len(SERVED_QUESTIONS)] for i in range(5))]
+
+        builder = threading.Thread(target=rebuild)
+        builder.start()
+        try:
+            with cf.ThreadPoolExecutor(10) as pool:
+                results = [r for batch in pool.map(client_session, range(10)) for r in batch]
+        finally:
+            done.set()
+            builder.join(timeout=300)
+    logs = (tmp_path / "a.log").read_text() + (tmp_path / "b.log").read_text()
+    assert len(results) == 50 and len(set(schemas)) >= 2
+    assert "Answering from the rebuilt index" in logs and "Traceback" not in logs
+    for q, a in results:
+        assert (a["answered"], a["answer"], a["citations"], [(p["doc"], p["paragraph"]) for p in a["passages"]]) \
+            == (expected[q]["answered"], expected[q]["answer"], expected[q]["citations"],
+                [(p["doc"], p["paragraph"]) for p in expected[q]["passages"]]), q

@@ -99,7 +99,7 @@ def replica(primary: Path, folder: Path) -> str:
         _chown(data)
         port = (primary / "port").read_text().strip()
         _run(["env", f"PGPASSFILE={pass_file}", str(bin_dir() / "pg_basebackup"), "-D", str(data), "-R",
-              "-X", "stream", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-w"])
+              "-X", "stream", "-c", "fast", "-h", "127.0.0.1", "-p", port, "-U", "postgres", "-w"])
     (folder / "password").write_text(password)
     port = free_port()
     _run([str(bin_dir() / "pg_ctl"), "-D", str(data), "-l", str(data / "server.log"), "-w", "start",
