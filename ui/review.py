@@ -156,7 +156,15 @@ def review_tab(assistant, documents: list[dict], errors: tuple) -> tuple:
     def cancel(request: gr.Request):
         cancellations.stop(request.session_hash if request else "")
 
-    with gr.Tab("Review", id="review"):
+    def current_documents(picked):
+        """The documents of the index now answering (after uploads, removals or a rebuild elsewhere); the
+        ones picked stay picked while they exist."""
+        index = assistant.index
+        names = {d["name"] for d in index.documents}
+        return gr.Dropdown(choices=[(d["title"], d["name"]) for d in index.documents],
+                           value=[n for n in (picked or []) if n in names])
+
+    with gr.Tab("Review", id="review") as tab:
         gr.Markdown("Ask the same questions of each chosen document: every cell is a verbatim quote of that "
                     "document with its ¶ label, or \u201cnot stated\u201d. Click a quote to read it in its "
                     "document; click \u201cnot stated\u201d for the closest passage.")
@@ -180,6 +188,7 @@ def review_tab(assistant, documents: list[dict], errors: tuple) -> tuple:
     start.click(run, [questions, upload, chosen], [state, table, csv_button, md_button, docx_button],
                 concurrency_id="review", concurrency_limit=1)
     stop.click(cancel, None, None, concurrency_id="review-cancel")
+    tab.select(current_documents, chosen, chosen, api_name=False, queue=False)
 
     def review_api(questions: list[str], documents: list[str] | None = None) -> dict:
         """The public review JSON (same as `app.py review --json`), with the UI's limits."""

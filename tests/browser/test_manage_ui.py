@@ -77,6 +77,10 @@ def test_upload_ask_open_page_then_remove_and_abstain(browser, writable_app):
         pg.locator("#doc-pick input").click()
         pg.get_by_role("option", name=TITLE).wait_for(timeout=30000)
         pg.keyboard.press("Escape")
+        pg.get_by_role("tab", name="Review").click()  # the Review tab's document list follows the upload too
+        pg.locator("#review-docs input").click()
+        pg.get_by_role("option", name=TITLE).wait_for(timeout=30000)
+        pg.keyboard.press("Escape")
 
         pg.get_by_role("tab", name="Ask").click()
         ask(pg, QUESTION)
