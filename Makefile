@@ -10,7 +10,7 @@ PORT ?= 7860
 # MODEL=minilm|e5-small picks the embedding model for index, run, eval and bench (else $QA_MODEL, else minilm).
 MODEL_ARG := $(if $(MODEL),--model $(MODEL))
 
-.PHONY: setup index run test test-fast fuzz-slow eval train bench bench-readers bench-upload screenshot clean pg-up pg-down
+.PHONY: setup index run test test-fast fuzz-slow eval train bench bench-readers bench-upload screenshot clean pg-up pg-down pg-replica
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -70,5 +70,10 @@ clean:
 pg-up: setup
 	$(PY) -m index.storage.local_pg up --dir .pg
 
+# A streaming hot-standby replica of it (pg_basebackup -R), data in .pg-replica/; prints the replica's URL.
+pg-replica: setup
+	$(PY) -m index.storage.local_pg replica --dir .pg-replica --primary .pg
+
 pg-down:
+	test ! -d .pg-replica || $(PY) -m index.storage.local_pg down --dir .pg-replica
 	$(PY) -m index.storage.local_pg down --dir .pg
