@@ -126,6 +126,9 @@ def build_store(url: str, docs_dir: Path, embedder: Embedder, log: Callable[[str
                 "build_seconds": round(time.perf_counter() - started, 3),
             }
             conn.execute(f"INSERT INTO {schema}.meta VALUES ('manifest', %s)", (Jsonb(manifest),))
+            # Statistics before the first question: without them the planner may scan every vector row to
+            # read one paragraph's (autovacuum would analyse the new tables only later).
+            conn.execute(f"ANALYZE {schema}.windows, {schema}.sentences, {schema}.paragraphs, {schema}.terms")
         swap_in(conn, schema)
     finally:
         try:
