@@ -238,6 +238,23 @@ def test_a_server_follows_a_rebuild_another_machine_made(tiny_docs, store, fake_
     assert after.hits[0].paragraph.doc == "gamma.txt" and "comets" in after.text
 
 
+def test_a_server_does_not_follow_a_rebuild_made_with_another_model(tiny_docs, store, fake_embedder):
+    from index.storage.postgres_build import build_store
+
+    build_store(store, tiny_docs, fake_embedder)
+    said = []
+    server = _store_assistant(tiny_docs, store, fake_embedder)
+    server.notice = said.append
+    first = server.ask("Who pays for the lighthouse?")
+    (tiny_docs / "gamma.txt").write_text(GAMMA)
+    build_store(store, tiny_docs, type(fake_embedder)(name="other"))
+    again = server.ask("What does the observatory study?")
+    assert server.index.manifest["model"] == "fake" and first.hits
+    assert all(h.paragraph.doc != "gamma.txt" for h in again.hits)
+    server.ask("Who pays for the lighthouse?")
+    assert len(said) == 1 and "built with other" in said[0] and "--model fake" in said[0]
+
+
 def test_a_question_whose_schema_a_rebuild_dropped_is_asked_again_on_the_new_one(tiny_docs, store, fake_embedder,
                                                                                  monkeypatch):
     from index.storage import postgres_build
