@@ -1,4 +1,4 @@
-"""`python -m eval.compare_stores --store URL [--docs DIR] [--set FILE] [--limit N] [--vector-index exact|hnsw]`:
+"""`python -m eval.compare_stores --store URL [--docs DIR] [--index DIR] [--set FILE] [--limit N] [--vector-index exact|hnsw]`:
 the folder backend and the PostgreSQL backend, question by question, with the real model.
 
 Reports how many questions get the same top-5 paragraphs and the same answer from both, and Hit@1 / Hit@5
@@ -18,6 +18,18 @@ def hit_at(hits, gold, k: int) -> bool:
     return any((h.paragraph.doc, h.paragraph.label) in gold for h in hits[:k])
 
 
+def _store_is_current(url: str, docs: Path, embedder, vector_index: str) -> bool:
+    """The store already holds an index of `docs` by this model with this kind of vector search."""
+    from index.storage.postgres import connect, current_schema, staleness
+
+    with connect(url) as conn:
+        if staleness(conn, docs, embedder) is not None:
+            return False
+        schema = current_schema(conn)
+        kind = conn.execute(f"SELECT value->>'vector_index' FROM {schema}.meta WHERE key = 'manifest'").fetchone()
+    return kind is not None and kind[0] == vector_index
+
+
 def main(argv: list[str] | None = None) -> int:
     from index.offline import set_offline_environment
 
@@ -28,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     from index.paths import DEFAULT_DOCS
     from index.storage.postgres import open_store
     from index.storage.postgres_build import build_store
-    from retriever.assistant import Assistant
+    from retriever.assistant import Assistant, clean_question
     from retriever.service import user_errors
 
     p = argparse.ArgumentParser(prog="python -m eval.compare_stores", description=__doc__, allow_abbrev=False)
@@ -38,22 +50,27 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--limit", type=int, help="a deterministic sample of this many questions")
     p.add_argument("--vector-index", choices=("exact", "hnsw"), default="exact")
     p.add_argument("--model")
+    p.add_argument("--index", help="a folder index of --docs already built with the model (else one is built)")
     p.add_argument("--json", help="write the figures to this file")
     args = p.parse_args(argv)
     try:
         embedder = make_embedder(resolve_model(args.model))
         questions = sample(load_set(Path(args.set)), args.limit)
         with tempfile.TemporaryDirectory(prefix="compare-stores-") as tmp:
-            folder = Assistant(Path(args.docs), Path(tmp) / "idx", embedder, notice=lambda m: None)
+            folder = Assistant(Path(args.docs), Path(args.index) if args.index else Path(tmp) / "idx", embedder,
+                               notice=lambda m: None, same_model_only=bool(args.index))
             folder.index  # noqa: B018  (built now, before the store reuses nothing from it)
-            build_store(args.store, Path(args.docs), embedder, vector_index=args.vector_index)
+            if not _store_is_current(args.store, Path(args.docs), embedder, args.vector_index):
+                build_store(args.store, Path(args.docs), embedder, vector_index=args.vector_index)
             pg = Assistant(Path(args.docs), Path(tmp) / "unused", embedder,
                            opener=lambda: open_store(args.store, Path(args.docs), embedder, notice=lambda m: None))
             same_top5 = same_answer = 0
             hits = {"folder": [0, 0], "postgresql": [0, 0]}
             answerable = 0
             for q in questions:
-                a, b = folder.ask(q.question), pg.ask(q.question)
+                text = clean_question(q.question)[0]
+                vector = embedder.encode_queries([text])[0]  # once: both backends answer the same vector
+                a, b = folder.answer_for_vector(text, vector), pg.answer_for_vector(text, vector)
                 same_top5 += [(h.paragraph.doc, h.paragraph.label) for h in a.hits[:5]] == \
                              [(h.paragraph.doc, h.paragraph.label) for h in b.hits[:5]]
                 same_answer += a.text == b.text
