@@ -8,7 +8,7 @@ Reading lives here, building in index/storage/postgres_build.py. One build lives
     sentences   paragraph, ord, v vector(dim)      one row per sentence
     terms       term, df, paragraphs int4[], weights float4[]   each term's postings from our own analyser
                 (index.lexical), with the term's BM25 weight in each paragraph (Lucene idf, bm25s's k1 and b,
-                the paragraph's length), precomputed as bm25s does; a query's BM25 is their sum, in SQL
+                the paragraph's length), precomputed as bm25s does; a query's BM25 is their sum (numpy)
 `public.qa_current` names the schema that serves; a build fills a new schema and repoints it in one
 transaction (readers see the old index or the new one). Replaced schemas are kept KEEP_REPLACED_SECONDS
 (`public.qa_replaced`) for servers still answering from them; a server follows a rebuild at its next question
