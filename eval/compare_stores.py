@@ -71,8 +71,13 @@ def main(argv: list[str] | None = None) -> int:
                 text = clean_question(q.question)[0]
                 vector = embedder.encode_queries([text])[0]  # once: both backends answer the same vector
                 a, b = folder.answer_for_vector(text, vector), pg.answer_for_vector(text, vector)
-                same_top5 += [(h.paragraph.doc, h.paragraph.label) for h in a.hits[:5]] == \
-                             [(h.paragraph.doc, h.paragraph.label) for h in b.hits[:5]]
+                top_a = [(h.paragraph.doc, h.paragraph.label) for h in a.hits[:5]]
+                top_b = [(h.paragraph.doc, h.paragraph.label) for h in b.hits[:5]]
+                same_top5 += top_a == top_b
+                if top_a != top_b:  # said, so a tie can be told from a real difference
+                    print(f"top 5 differ for {q.question!r}:\n  folder     "
+                          f"{[(l, round(h.score, 6)) for l, h in zip(top_a, a.hits)]}\n  postgresql "
+                          f"{[(l, round(h.score, 6)) for l, h in zip(top_b, b.hits)]}", file=sys.stderr)
                 same_answer += a.text == b.text
                 if q.answerable and q.gold:
                     answerable += 1
