@@ -99,7 +99,6 @@ class Assistant:
         self.same_model_only = same_model_only
         self._lock = threading.Lock()
         self._follow_lock = threading.Lock()
-        self._refused_build: str | None = None  # a rebuild by another model, said once
 
     @property
     def model(self) -> str:
@@ -135,12 +134,10 @@ class Assistant:
         with self._follow_lock:
             fresh = self.index.newer()
             if fresh is not None and fresh.manifest.get("model") != self.embedder.name:
-                # Another model's build: its vectors do not compare with this model's questions.
-                if fresh.manifest.get("built_at") != self._refused_build:
-                    self._refused_build = fresh.manifest.get("built_at")
-                    self.notice(f"warning: the store now holds an index built with {fresh.manifest.get('model')}; "
-                                f"this server ({self.embedder.name}) keeps answering from its own until it is "
-                                f"rebuilt with --model {self.embedder.name}")
+                # Another model's build (offered once): its vectors do not compare with this model's questions.
+                self.notice(f"warning: the store now holds an index built with {fresh.manifest.get('model')}; "
+                            f"this server ({self.embedder.name}) keeps answering from its own until it is "
+                            f"rebuilt with --model {self.embedder.name}")
             elif fresh is not None:
                 self.swap_index(fresh)
                 self.notice(f"Answering from the rebuilt index of {fresh.manifest.get('built_at', '?')}.")

@@ -150,6 +150,7 @@ class PostgresIndex(ParagraphIndex):
                 raise StoreError(f"no index in the store at {_safe(url)}; build it with "
                                  "`python -m index build --store URL`")
             self.schema = schema
+            self._offered: str | None = None  # the newer schema `newer` last returned
             self.manifest = self.conn.execute(f"SELECT value FROM {schema}.meta WHERE key = 'manifest'").fetchone()[0]
             if self.manifest.get("store_layout") != STORE_LAYOUT:
                 raise StoreError(f"the index in the store at {_safe(url)} has an older table layout; rebuild it "
@@ -206,7 +207,9 @@ class PostgresIndex(ParagraphIndex):
         return conn
 
     def newer(self) -> "PostgresIndex | None":
-        """The store's current index when a rebuild (by any machine) replaced the one this reads, else None."""
+        """The store's current index when a rebuild (by any machine) replaced the one this reads, else None.
+        Each newer build is opened and offered once: one the caller declined (another model's) is not opened
+        again at every question."""
         import psycopg
 
         with self._lock:
@@ -215,7 +218,10 @@ class PostgresIndex(ParagraphIndex):
                 current = row[0] if row else None
             except psycopg.Error:  # unreachable: keep what we have; the question's own query says so
                 return None
-        return PostgresIndex(self.url) if current is not None and current != self.schema else None
+            if current is None or current in (self.schema, self._offered):
+                return None
+            self._offered = current
+        return PostgresIndex(self.url)
 
     def positions_of(self, documents: set[str]) -> np.ndarray:
         parts = [self._doc_positions[d] for d in documents if d in self._doc_positions]
