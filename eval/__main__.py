@@ -3,12 +3,11 @@ the metrics table, the abstention coverage view and the failing questions."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 
-from eval.dataset import DEFAULT_SET, SPLITS
+from eval.dataset import DEFAULT_SET, SPLITS, write_json
 from eval.runner import COLUMNS
 
 
@@ -158,8 +157,7 @@ def main(argv=None) -> int:
         out = {"set": args.set, "split": args.split, "model": assistant.model, "questions": len(questions), "seconds": round(seconds, 2),
                "modes": {r.mode: {"table": r.table, "hit_curve": r.hit_curve, "coverage": r.coverage,
                                   "results": r.results} for r in reports}}
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(out, indent=1, ensure_ascii=False))
+        write_json(args.json, out)
         print(f"\nwrote {args.json}")
     return 0
 

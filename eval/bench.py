@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from eval.dataset import write_json
+
 PROJECT = Path(__file__).resolve().parent.parent
 SQUAD_V2 = PROJECT.parent / "shared" / "benchmarks" / "squad" / "dev-v2.0.reconstructed.json"
 SQUAD_OUT = PROJECT / "eval" / "out" / "squad2"
@@ -348,8 +350,7 @@ def main(argv=None) -> int:
             results["scale"] = bench_scale([int(s) for s in args.scale_sizes.split(",")], squad, tmp, kinds)
             print_scale(results["scale"])
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(results, indent=1))
+        write_json(args.json, results)
     return 0
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.bench import SQUAD_OUT, ensure_squad
-from eval.dataset import load_set
+from eval.dataset import load_set, write_json
 
 PER_DOC = 1000
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
@@ -177,8 +177,7 @@ def main(argv=None) -> int:
             results[step] = json.loads(out.stdout.strip().splitlines()[-1])
             print(f"{step}: {json.dumps(results[step])}", flush=True)
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(results, indent=1))
+        write_json(args.json, results)
     return 0
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from eval.bench import SQUAD_OUT, ensure_squad
 from eval.bench_pipeline import RandomEmbedder, regex_sentence_spans
+from eval.dataset import write_json
 
 PARAGRAPHS_PER_DOC = 20
 
@@ -98,8 +99,7 @@ def main(argv=None) -> int:
                 print(f"second hop {'on' if hop else 'off'}: t({mine[-1]['documents']}) / "
                       f"t({mine[0]['documents']}) = {ratio}", flush=True)
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(out, indent=1))
+        write_json(args.json, out)
     return 0
 
 

@@ -13,6 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from eval.dataset import write_json
+
 
 def hit_at(hits, gold, k: int) -> bool:
     return any((h.paragraph.doc, h.paragraph.label) in gold for h in hits[:k])
@@ -93,8 +95,7 @@ def main(argv: list[str] | None = None) -> int:
               for name, v in hits.items() for i, k in ((0, 1), (1, 5))}}
     print(json.dumps(out))
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(out, indent=1))
+        write_json(args.json, out)
     return 0
 
 

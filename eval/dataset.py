@@ -81,3 +81,10 @@ def check_set(questions: list[Question], paragraphs: dict[tuple[str, str], str])
             elif not any(k.lower() in text.lower() for k in q.answer_keys):
                 problems.append(f"{q.id}: gold paragraph {key[0]} ¶{key[1]} contains no answer key")
     return problems
+
+
+def write_json(path: str | Path, data) -> None:
+    """Figures of a run as JSON (UTF-8, indented), creating the folder: the `--json OUT` of every eval tool."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")

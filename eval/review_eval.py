@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+from eval.dataset import write_json
+
 REVIEW_SET = Path(__file__).resolve().parent / "review.jsonl"
 SQUAD_SAMPLE_SEED = "review-squad-2026-12-01"
 
@@ -148,7 +150,6 @@ def main_review(args) -> int:
               f"not stated {f['own_unanswerable_not_stated']:.3f}, false not-stated {f['false_not_stated']:.3f}; "
               f"{f['seconds']:.0f} s")
     if args.json:
-        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.json).write_text(json.dumps(report, indent=1, ensure_ascii=False))
+        write_json(args.json, report)
         print(f"wrote {args.json}")
     return 0
