@@ -16,7 +16,8 @@ BATCH_EMBED_ABOVE = 300  # larger sets embed questions in batches; latency then 
 COLUMNS = [("hit@1", "Hit@1"), ("hit@5", "Hit@5"), ("mrr@10", "MRR@10"), ("ndcg@10", "nDCG@10"),
            ("recall@k", "Recall@k"), ("cite_precision", "CitP"), ("cite_recall", "CitR"),
            ("key_recall", "KeyR"), ("abstain_precision", "AbsP"), ("abstain_recall", "AbsR"),
-           ("false_abstention", "FalseAbs"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms")]
+           ("false_abstention", "FalseAbs"), ("cites_each_document", "EachDoc"), ("p50_ms", "p50 ms"),
+           ("p95_ms", "p95 ms")]
 
 
 @dataclass
@@ -101,6 +102,8 @@ def score_question(q: Question, ans, latency_ms: float, k: int, abstain_below: f
             "would_key": metrics.contains_key(ans.text, q.answer_keys),
             "hits_at": [metrics.hit_at(retrieved, gold, n) for n in range(1, 11)],
         })
+        if len({d for d, _ in gold}) > 1:  # gold in several documents: does the answer cite each of them?
+            r["cites_each_document"] = float(answered and {d for d, _ in gold} <= {d for d, _ in cited})
     r["failed"] = failures(r)
     return r
 
@@ -120,6 +123,8 @@ def failures(r: dict) -> list[str]:
         out.append("cites a non-gold paragraph")
     if r["answered"] and r["key_recall"] < 1:
         out.append("answer lacks every key")
+    if r.get("cites_each_document") == 0.0:
+        out.append("does not cite each gold document")
     return out
 
 
@@ -136,6 +141,8 @@ def summarise(results: list[dict], k: int = 5) -> dict:
         "cite_recall": metrics.mean(r["cite_recall"] for r in ans),
         "key_recall": metrics.mean(r["key_recall"] for r in ans),
         **abst,
+        # Questions whose gold lies in several documents (mean of None when there are none: printed as "-")
+        "cites_each_document": metrics.mean(r.get("cites_each_document") for r in ans),
         "p50_ms": metrics.percentile(lat, 50), "p95_ms": metrics.percentile(lat, 95),
     }
 

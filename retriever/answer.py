@@ -16,9 +16,14 @@ from retriever.scorer import Scorer
 from retriever.search import Hit, query_terms
 
 NOT_COVERED = "The documents do not appear to answer this question. The closest passages are listed below."
-# Questions that ask for what several documents say get one sentence from each document that has evidence.
-_CROSS_DOC = re.compile(r"\b(both|each|all)\b.*\b(documents?|texts?|statements?|declarations?)\b|"
-                        r"\b(documents|texts)\b.*\b(both|each|all|compare|differ)|\bcompare\b|\bin common\b", re.I)
+# Questions that ask for what several documents say get one sentence from each document that has evidence:
+# "both / each / the two documents", "the documents" (plural), "the statement and the declaration", "compare".
+_DOCUMENT_NOUN = r"(documents?|texts?|statements?|declarations?|reports?|papers?|sources?|files?)"
+_CROSS_DOC = re.compile(rf"\b(both|each|all)\b.*\b{_DOCUMENT_NOUN}\b|"
+                        rf"\b(two|three|several|these|those)\s+(\w+\s+)?{_DOCUMENT_NOUN}\b|"
+                        r"\b(the|our|my)\s+(documents|texts|statements|declarations|reports|papers|sources|files)\b|"
+                        rf"\b{_DOCUMENT_NOUN}\s+(and|or|versus|vs\.?)\s+(the\s+|a\s+)?{_DOCUMENT_NOUN}\b|"
+                        r"\bcompared?\b|\bdiffer|\bin common\b", re.I)
 
 
 @dataclass(frozen=True)

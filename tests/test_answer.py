@@ -3,7 +3,7 @@ import pytest
 
 from fakes import FakeEmbedder
 from retriever import settings
-from retriever.answer import NOT_COVERED
+from retriever.answer import NOT_COVERED, is_cross_document
 from retriever.assistant import Assistant, QuestionError, clean_question
 
 DOCS = {
@@ -45,11 +45,29 @@ def test_answer_quotes_the_best_sentence_and_cites_its_paragraph(assistant):
     assert_grounded(answer)
 
 
-def test_question_about_both_documents_cites_both(assistant):
-    answer = assistant.ask("What do both documents say about economic coercion?")
+@pytest.mark.parametrize("question", [
+    "What do both documents say about economic coercion?",
+    "What do the two documents say about economic coercion?",
+    "What do the paper and the document say about economic coercion?",
+    "What do the documents say about economic coercion?",
+])
+def test_question_about_several_documents_cites_each(assistant, question):
+    answer = assistant.ask(question)
     assert answer.answered
     assert {c.paragraph.doc for c in answer.citations} == {"policy.txt", "minutes.txt"}
     assert_grounded(answer)
+
+
+@pytest.mark.parametrize("question,several", [
+    ("In what roles does Takaichi appear in the two documents?", True),
+    ("What do the statement and the declaration say about the CPTPP?", True),
+    ("Compare the texts on minerals", True),
+    ("What does the declaration say about the two prime ministers?", False),
+    ("How do the two countries cooperate, according to the statement?", False),
+    ("Who signed the declaration?", False),
+])
+def test_which_questions_are_about_several_documents(question, several):
+    assert is_cross_document(question) is several
 
 
 def test_weak_evidence_abstains_and_still_lists_passages(assistant):

@@ -118,3 +118,27 @@ def test_squad_conversion_writes_documents_and_a_matching_set(tmp_path):
     assert by_id["q3"].gold == (("000_Tiny_Town.txt", "2"),)
     paragraphs = {(p.doc, p.label): p.text for d in load_corpus(tmp_path / "docs") for p in d.paragraphs}
     assert check_set(questions, paragraphs) == []
+
+
+def _scored(gold, cited):
+    """score_question on a stand-in answer citing `cited` (doc, label) pairs."""
+    from types import SimpleNamespace
+
+    from eval.dataset import Question
+    from eval.runner import score_question
+
+    para = lambda d, lab: SimpleNamespace(doc=d, label=lab, text="x")  # noqa: E731
+    ans = SimpleNamespace(hits=[SimpleNamespace(paragraph=para(*c)) for c in cited],
+                          citations=[SimpleNamespace(paragraph=para(*c)) for c in cited], evidence=0.9, text="x")
+    return score_question(Question("q1", "What do both say?", True, tuple(gold), ("x",)), ans, 1.0, 5, 0.5)
+
+
+def test_each_document_is_scored_only_for_questions_with_gold_in_several_documents():
+    both = _scored([A, D], [A, D])
+    one = _scored([A, D], [A, B])
+    single = _scored([A, B], [A])
+    assert both["cites_each_document"] == 1.0 and "does not cite each gold document" not in both["failed"]
+    assert one["cites_each_document"] == 0.0 and "does not cite each gold document" in one["failed"]
+    assert "cites_each_document" not in single
+    from eval.runner import summarise
+    assert summarise([both, one, single])["cites_each_document"] == 0.5
