@@ -14,7 +14,7 @@ set_offline_environment()  # before anything imports transformers, huggingface_h
 
 from retriever import settings  # noqa: E402
 from retriever.output import answer_to_json, format_answer  # noqa: E402
-from retriever.service import make_assistant, user_errors  # noqa: E402
+from retriever.service import STORE_HELP, make_assistant, user_errors  # noqa: E402
 
 
 def cmd_ask(args) -> int:
@@ -63,9 +63,6 @@ def cmd_serve(args) -> int:
     from ui.server import serve
 
     return serve(args)
-
-
-STORE_HELP = "postgresql://USER:PASSWORD@HOST:PORT/DB: the index in PostgreSQL instead of a folder (or set QA_STORE)"
 
 
 def build_parser() -> argparse.ArgumentParser:

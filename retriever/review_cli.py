@@ -13,6 +13,7 @@ from retriever import settings
 def add_review_parser(sub) -> None:
     """Register the `review` subcommand on app.py's subparsers."""
     from index.embedders import help_text
+    from retriever.service import STORE_HELP
 
     p = sub.add_parser("review", allow_abbrev=False,
                        help="ask every question of each chosen document: one cell per question x document")
@@ -32,6 +33,7 @@ def add_review_parser(sub) -> None:
     p.add_argument("--docs", dest="ask_docs", help=argparse.SUPPRESS)
     p.add_argument("--index", dest="ask_index", help=argparse.SUPPRESS)
     p.add_argument("--model", dest="ask_model", help=help_text())
+    p.add_argument("--store", dest="ask_store", help=STORE_HELP)
 
 
 def _read_question_source(path: str):

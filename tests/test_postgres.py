@@ -216,6 +216,33 @@ def test_two_servers_on_one_database_answer_the_same_as_the_folder_cli(store, tm
     assert key(outs[0]) == key(outs[1]) == key(folder)
 
 
+@pytest.mark.integration
+def test_review_through_the_store_gives_the_folders_cells(store, tmp_path):
+    """`app.py review --store` reads the same index through PostgreSQL: every cell (status, quote, paragraph,
+    evidence, closest passage) equals the folder backend's."""
+    import os
+
+    env = {**os.environ}
+    env.pop("QA_STORE", None)
+    assert _cli("build", "--store", store).returncode == 0
+    questions = tmp_path / "q.txt"
+    questions.write_text("Who signed the declaration?\nWhat is said about UNCLOS?\n"
+                         "What is said about economic coercion?\nWhat is the GDP of Peru?\n", encoding="utf-8")
+    cmd = [sys.executable, "app.py", "review", "--questions", str(questions), "--json"]
+    runs = [subprocess.run(cmd + extra, cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
+            for extra in (["--store", store], ["--index", str(tmp_path / "idx")])]
+    assert [r.returncode for r in runs] == [0, 0], [r.stderr for r in runs]
+    pg, folder = (json.loads(r.stdout) for r in runs)
+
+    def cells(data):
+        return [(c["doc"], c["question"], c["status"], c["quote"], c["paragraph"], c["evidence"],
+                 (c.get("closest") or {}).get("paragraph")) for c in data["cells"]]
+
+    assert len(cells(pg)) == 8 and cells(pg) == cells(folder)
+    assert {c[2] for c in cells(pg)} == {"stated", "not stated"}
+    assert pg["index_built_at"] and pg["model"] == folder["model"]
+
+
 GAMMA = "Gamma Memo\n\nThe observatory on the hill studies comets every winter.\n"
 
 
