@@ -4,7 +4,7 @@ import pytest
 
 from index.store import build_index, load_index
 from retriever.features import (PARAGRAPH_FEATURES, analyse_question, entities_missing, lexical_mass_all,
-                                question_entities, signature_like)
+                                numbers_missing, question_entities, signature_like)
 from retriever.search import candidate_signals, query_terms
 
 DOCS = {
@@ -46,6 +46,16 @@ def test_lexical_mass_is_absolute_a_paragraph_matching_one_common_word_scores_lo
 def test_names_the_passage_lacks_are_counted(index):
     q = analyse_question(index, "Did Italy and Germany join?", query_terms("Did Italy and Germany join?"))
     assert entities_missing(q, index.paragraphs[1].text) == pytest.approx(0.5)  # Italy yes, Germany no
+
+
+def test_a_number_of_the_question_that_the_passage_lacks_is_flagged_names_are_not(index):
+    def missing(question, text):
+        return numbers_missing(analyse_question(index, question, query_terms(question)), text)
+
+    assert missing("What did Italy join in 2023?", "Italy joined the programme in 2022.") == 1.0
+    assert missing("What did Italy join in 2023?", "In 2023, Italy joined the programme.") == 0.0
+    assert missing("What did Germany join?", "Italy joined the programme.") == 0.0  # a name, not a number
+    assert missing("How many of the 12 members joined in 1990?", "Of 12 members, 9 joined.") == 1.0
 
 
 def test_signature_blocks_are_recognised_by_shape(index):
