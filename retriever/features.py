@@ -28,7 +28,8 @@ _NUMBER = re.compile(r"^\d")
 _NEGATION = re.compile(r"\b(not|never|no|none|neither|nor|without)\b|n't\b", re.I)
 
 PARAGRAPH_FEATURES = ("dense", "window_cos", "sentence_cos_1", "sentence_cos_2", "lexical_mass", "bm25_norm",
-                      "title_mass", "section_mass", "entities_missing", "dense_rank", "lexical_rank")
+                      "title_mass", "section_mass", "entities_missing", "number_missing", "dense_rank",
+                      "lexical_rank")
 # The paragraph model also reads each signal relative to the best candidate of the same question: a fitted
 # probability of "this is the answer" needs "how far behind the best one is it", which absolute cosines and
 # coverages cannot say (article-disjoint SQuAD folds: Hit@1 0.861 -> 0.877).
@@ -167,7 +168,8 @@ def paragraph_features(index: ParagraphIndex, q: QuestionTerms, query: np.ndarra
             own = (dense.get(p, max(win, s1)), win, s1, s2, lexical_mass[p],
                    float(bm25[p]) / max_bm25 if max_bm25 else 0.0,
                    q.mass(title_terms), q.mass(section_terms),
-                   entities_missing(q, f"{para.title} {para.section} {para.text}"))
+                   entities_missing(q, f"{para.title} {para.section} {para.text}"),
+                   numbers_missing(q, f"{para.title} {para.section} {para.text}"))
             if memo is not None:
                 memo[p] = (dense.get(p), own)
         rows[i] = own + (math.log1p(dense_order[p]), math.log1p(lex_order[p]) if bm25[p] > 0 else math.log1p(100))
