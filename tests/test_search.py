@@ -171,3 +171,23 @@ def test_exact_dense_score_is_the_best_window_or_sentence_of_each_paragraph(tmp_
                        + [float(index.sentence_vectors[i] @ query) for i in rows_s])
         assert got[p] == pytest.approx(expected, abs=1e-6)
     assert got[1] > got[2] and exact_dense_scores(index, query, []) == {}
+
+
+def test_a_loaded_index_searches_on_one_thread_and_a_build_uses_every_core(tiny_index, monkeypatch):
+    """A question is one vector: FAISS's OpenMP threads only wait on each other for it (README, Performance),
+    while training and adding vectors are batches."""
+    import os
+
+    import faiss
+
+    from index import faiss_types
+
+    seen = []
+    monkeypatch.setattr(faiss, "omp_set_num_threads", lambda n: seen.append(n))
+    vectors = np.random.default_rng(0).standard_normal((64, 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    build_faiss_index(vectors, "Flat")
+    assert seen == [os.cpu_count() or 1, 1]  # every core while building, one thread once it is ready to search
+    seen.clear()
+    faiss_types.tune_for_search(tiny_index.faiss_index)
+    assert seen == [1]
