@@ -71,3 +71,14 @@ def test_threshold_refuses_at_most_the_allowed_share_of_answerable_questions():
 def test_folds_are_whole_articles_and_stable():
     assert fold_of("000_Normans.txt") == fold_of("000_Normans.txt")
     assert len({fold_of(f"{i:03d}_a.txt") for i in range(40)}) == 5
+
+
+def test_every_committed_scorer_fits_the_features_the_code_computes():
+    """A feature added to retriever/features.py needs every model's scorer refitted (`make train MODEL=...`):
+    a stale file would refuse every question of that model."""
+    from retriever.scorer import MODELS_DIR, load_scorer
+
+    files = sorted(MODELS_DIR.glob("*.json"))
+    assert {f.stem for f in files} >= {"minilm", "e5-small"}
+    for f in files:
+        load_scorer(f)  # raises ScorerError naming `make train` when the features differ
