@@ -18,11 +18,12 @@ from retriever.search import Hit, query_terms
 NOT_COVERED = "The documents do not appear to answer this question. The closest passages are listed below."
 # Questions that ask for what several documents say get one sentence from each document that has evidence:
 # "both / each / the two documents", "the documents" (plural), "the statement and the declaration", "compare".
-_DOCUMENT_NOUN = r"(documents?|texts?|statements?|declarations?|reports?|papers?|sources?|files?)"
-_CROSS_DOC = re.compile(rf"\b(both|each|all)\b.*\b{_DOCUMENT_NOUN}\b|"
-                        rf"\b(two|three|several|these|those)\s+(\w+\s+)?{_DOCUMENT_NOUN}\b|"
-                        r"\b(the|our|my)\s+(documents|texts|statements|declarations|reports|papers|sources|files)\b|"
-                        rf"\b{_DOCUMENT_NOUN}\s+(and|or|versus|vs\.?)\s+(the\s+|a\s+)?{_DOCUMENT_NOUN}\b|"
+_DOCUMENT_NOUNS = "document|text|statement|declaration|report|paper|source|file"
+_DOCUMENT = rf"({_DOCUMENT_NOUNS})s?"
+_CROSS_DOC = re.compile(rf"\b(both|each|all)\b.*\b{_DOCUMENT}\b|"
+                        rf"\b(two|three|several|these|those)\s+(\w+\s+)?{_DOCUMENT}\b|"
+                        rf"\b(the|our|my)\s+({_DOCUMENT_NOUNS})s\b|"
+                        rf"\b{_DOCUMENT}\s+(and|or|versus|vs\.?)\s+(the\s+|a\s+)?{_DOCUMENT}\b|"
                         r"\bcompared?\b|\bdiffer|\bin common\b", re.I)
 
 

@@ -165,11 +165,11 @@ def paragraph_features(index: ParagraphIndex, q: QuestionTerms, query: np.ndarra
             win, s1, s2 = _cos_stats(index, p, query)
             title_terms = set(_context_terms(para.title))
             section_terms = set(_context_terms(para.section))
+            context = f"{para.title} {para.section} {para.text}"
             own = (dense.get(p, max(win, s1)), win, s1, s2, lexical_mass[p],
                    float(bm25[p]) / max_bm25 if max_bm25 else 0.0,
-                   q.mass(title_terms), q.mass(section_terms),
-                   entities_missing(q, f"{para.title} {para.section} {para.text}"),
-                   numbers_missing(q, f"{para.title} {para.section} {para.text}"))
+                   q.mass(title_terms), q.mass(section_terms), entities_missing(q, context),
+                   numbers_missing(q, context))
             if memo is not None:
                 memo[p] = (dense.get(p), own)
         rows[i] = own + (math.log1p(dense_order[p]), math.log1p(lex_order[p]) if bm25[p] > 0 else math.log1p(100))
@@ -231,8 +231,8 @@ def sentence_features(index: ParagraphIndex, q: QuestionTerms, query: np.ndarray
         terms = index.sentence_terms(p)
         all_terms = paragraph_terms(index, p)
         passage_cov = q.mass(all_terms)
-        missing_passage = entities_missing(q, f"{para.title} {para.section} {para.text}")
-        number_missing = numbers_missing(q, f"{para.title} {para.section} {para.text}")
+        context = f"{para.title} {para.section} {para.text}"
+        missing_passage, number_missing = entities_missing(q, context), numbers_missing(q, context)
         unknown = sum(q.idf[t] for t in q.terms if t not in all_terms and index.document_frequency(t) == 0)
         unknown = unknown / q.total if q.total else 0.0
         sig = signature_like(para.text)

@@ -9,6 +9,7 @@ from index.paths import DEFAULT_DOCS, default_index_dir
 
 STORE_HELP = "postgresql://USER:PASSWORD@HOST:PORT/DB: the index in PostgreSQL instead of a folder (or set QA_STORE)"
 
+
 def make_assistant(docs: str | None, index: str | None, model: str | None = None, store: str | None = None):
     """The assistant for a documents folder (default seeds/) and model (`model`, else $QA_MODEL, else the
     default; an unknown name raises UnknownModelError). An --index the user names must have been built with
