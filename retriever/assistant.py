@@ -16,7 +16,7 @@ from retriever import settings
 from retriever.answer import Answer, Citation, compose_answer
 from retriever.scorer import Scorer, scorer_for
 from retriever.search import Retriever, check_k, check_mode
-from retriever.second_hop import accounts_for_names, find_bridge, names_bridge
+from retriever.second_hop import accounts_for_names, find_bridge, named_elsewhere, names_bridge
 
 
 class QuestionError(ValueError):
@@ -209,6 +209,9 @@ class Assistant:
         bridge = find_bridge(index, question, query_vector, first.hits[0].position)
         if bridge is None:
             return None
+        scope = None if documents is None else index.positions_of(documents)
+        if not named_elsewhere(index, bridge, scope):
+            return None  # no other passage (of the chosen documents) names the bridge: the hop finds nothing
         hop_vector = self.embedder.encode_queries([bridge.question])[0]
         found = retriever.search(bridge.question, hop_vector, k=settings.ANSWER_POOL, mode="hybrid",
                                  documents=documents)

@@ -78,7 +78,7 @@ def analyse_question(index: ParagraphIndex, question: str, terms: tuple[str, ...
     unique = tuple(dict.fromkeys(terms))
     weights = {t: idf(n, index.document_frequency(t)) for t in unique}
     entities = question_entities(question)
-    entity_terms = tuple(t for ts in lexical.terms(entities) for t in ts) if entities else ()
+    entity_terms = tuple(t for e in entities for t in lexical.text_terms(e))
     return QuestionTerms(unique, weights, sum(weights.values()), tuple(entities), entity_terms,
                          expected_answer_type(question), bool(_NEGATION.search(question)))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -35,7 +36,36 @@ class Bridge:
     def named_in(self, text: str) -> bool:
         """Whether `text` names the bridge, in full or by a distinctive part ("Lavoisier" for "Antoine
         Lavoisier", "Napoleon" for "Napoleon Bonaparte")."""
-        return bool(self.keys & {w.lower() for w in re.findall(r"[\w'’-]+", text)})
+        return bool(self.keys & _word_set(text))
+
+
+@lru_cache(maxsize=8192)
+def _word_set(text: str) -> frozenset[str]:
+    """The lower-cased words of a text; kept for the passages in use, because a review tests the same
+    document's paragraphs for a bridge once per question."""
+    return frozenset(w.lower() for w in re.findall(r"[\w'’-]+", text))
+
+
+def named_elsewhere(index, bridge: Bridge, scope: np.ndarray | None) -> bool:
+    """Whether a paragraph other than the bridge's source (of `scope`, sorted positions, or of the whole index)
+    names it. The hop keeps only such passages, so when none does it can find nothing and its search and second
+    embedding are skipped; the answers it gives are unchanged. Read off the term postings (a paragraph that
+    names a key holds each of the key's terms), then checked on those paragraphs' words."""
+    for key in bridge.keys:
+        if " " in key:
+            continue  # a whole name kept as one key (no distinctive word) is never one word of a text
+        terms = lexical.text_terms(key)
+        if not terms:
+            return True  # a key BM25 does not index (a stop word, one letter): it cannot be ruled out this way
+        holding = index.postings(terms[0])
+        for t in terms[1:]:
+            holding = np.intersect1d(holding, index.postings(t), assume_unique=True)
+        if scope is not None:
+            holding = holding[np.isin(holding, scope, assume_unique=True)]
+        if any(int(p) != bridge.source_position and bridge.named_in(index.paragraphs[int(p)].text)
+               for p in holding):
+            return True
+    return False
 
 
 def _question_names(question: str) -> set[str]:
@@ -65,7 +95,7 @@ def rarest(index, names: list[str]) -> str | None:
     n = len(index.paragraphs)
     best, best_idf = None, -1.0
     for name in names:
-        terms = lexical.terms([name])[0]
+        terms = lexical.text_terms(name)
         if not terms:
             continue
         score = max(idf(n, index.document_frequency(t)) for t in terms)
@@ -103,7 +133,7 @@ def name_keys(index, name: str) -> frozenset[str]:
     for word in name.split():
         if word.lower() in _JOINTS:
             continue
-        terms = lexical.terms([word])[0]
+        terms = lexical.text_terms(word)
         if terms and all(index.document_frequency(t) <= max(3, DISTINCTIVE_SHARE * n) for t in terms):
             keys.add(word.lower())
     return frozenset(keys or {name.lower()})

@@ -1,10 +1,11 @@
 """The second retrieval hop: a question that needs a bridge ("the college where X studied") is answered through
 the name the first passage gives, citing both steps; a chain that misses a part of the question is refused."""
+import numpy as np
 import pytest
 
 from retriever import settings
 from retriever.assistant import Assistant
-from retriever.second_hop import accounts_for_names, bridge_names, hop_question
+from retriever.second_hop import accounts_for_names, bridge_names, find_bridge, hop_question, named_elsewhere
 
 PEOPLE = ("People of Harlow\n\nMarta Kowalska studied engineering at Brindle Polytechnic as a young woman. "
           "She later designed three bridges over the river.\n\n"
@@ -66,3 +67,43 @@ def test_a_bridge_from_a_person_the_documents_do_not_link_is_refused(bridge_docs
     assistant = Assistant(bridge_docs, tmp_path / "idx", real_embedder, notice=lambda m: None)
     answer = assistant.ask("In what year was the college where Jonas Pell studied founded?")
     assert not answer.answered and "1887" not in answer.text
+
+
+# A third document whose only mention is a longer word with the bridge's stem: no paragraph of it names the bridge.
+ALUMNI = ("Alumni notes\n\nThe Brindles of Harlow kept a polytechnical club that met every Thursday.\n")
+
+
+@pytest.fixture
+def hop_assistant(bridge_docs, tmp_path, fake_embedder):
+    (bridge_docs / "alumni.txt").write_text(ALUMNI, encoding="utf-8")
+    return Assistant(bridge_docs, tmp_path / "idx", fake_embedder, notice=lambda m: None)
+
+
+def _people_bridge(index):
+    source = next(i for i, p in enumerate(index.paragraphs) if p.text.startswith("Marta Kowalska"))
+    vector = np.asarray(index.sentence_vectors_of(source))[0]  # the bridge sentence itself is the closest
+    bridge = find_bridge(index, BRIDGE_QUESTION, vector, source)
+    assert bridge is not None and bridge.name == "Brindle Polytechnic"
+    return bridge
+
+
+def test_only_a_paragraph_that_names_the_bridge_outside_its_source_counts(hop_assistant):
+    index = hop_assistant.index
+    bridge = _people_bridge(index)
+    assert named_elsewhere(index, bridge, None)  # the schools document names it
+    assert named_elsewhere(index, bridge, index.positions_of({"schools.txt"}))
+    assert not named_elsewhere(index, bridge, index.positions_of({"people.txt"}))  # only the source names it
+    # "Brindles" shares the stem of "Brindle" in the term postings but is another word
+    assert not named_elsewhere(index, bridge, index.positions_of({"alumni.txt", "people.txt"}))
+
+
+def test_a_scoped_hop_that_cannot_find_the_bridge_embeds_no_second_question(hop_assistant, monkeypatch):
+    monkeypatch.setattr(settings, "HOP_BELOW", 1.0)  # every question whose best passage names a bridge hops
+    embedded = []
+    encode = hop_assistant.embedder.encode_queries
+    monkeypatch.setattr(hop_assistant.embedder, "encode_queries", lambda texts: embedded.extend(texts) or encode(texts))
+    hop_assistant.ask(BRIDGE_QUESTION, documents=["people.txt"])
+    assert embedded == [BRIDGE_QUESTION]  # no other passage of people.txt names Brindle Polytechnic
+    embedded.clear()
+    hop_assistant.ask(BRIDGE_QUESTION, documents=["people.txt", "schools.txt"])
+    assert len(embedded) == 2 and embedded[1].endswith("Brindle Polytechnic")  # the hop still searches
