@@ -298,7 +298,8 @@ def examples_key(index, vectors) -> str:
         search.candidate_signals, search.paragraph_dense_search, search.dense_search, search.exact_dense_scores,
         search.query_terms, search.lexical_scores, search.top_indices, features.analyse_question,
         features.paragraph_features, features.lexical_mass_all, features.entities_missing, features.idf,
-        features.question_entities, features.numbers_missing, features._cos_stats)) + repr(features.PARAGRAPH_FEATURES) \
+        features.question_entities, features.numbers_missing, features._cos_stats,
+        features.sentence_mass_best)) + repr(features.PARAGRAPH_FEATURES) \
         + repr((sorted(search.META_WORDS), sorted(search.QUESTION_STOPWORDS)))  # the word lists shape query_terms
     return hashlib.sha1(code.encode() + json.dumps(index.manifest.get("built_at")).encode()
                         + np.ascontiguousarray(vectors).tobytes()).hexdigest()

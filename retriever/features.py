@@ -28,12 +28,12 @@ _NUMBER = re.compile(r"^\d")
 _NEGATION = re.compile(r"\b(not|never|no|none|neither|nor|without)\b|n't\b", re.I)
 
 PARAGRAPH_FEATURES = ("dense", "window_cos", "sentence_cos_1", "sentence_cos_2", "lexical_mass", "bm25_norm",
-                      "title_mass", "section_mass", "entities_missing", "number_missing", "dense_rank",
-                      "lexical_rank")
+                      "title_mass", "section_mass", "entities_missing", "number_missing", "sentence_mass_best",
+                      "dense_rank", "lexical_rank")
 # The paragraph model also reads each signal relative to the best candidate of the same question: a fitted
 # probability of "this is the answer" needs "how far behind the best one is it", which absolute cosines and
 # coverages cannot say (article-disjoint SQuAD folds: Hit@1 0.861 -> 0.877).
-RELATIVE_TO_BEST = ("dense", "window_cos", "sentence_cos_1", "sentence_cos_2", "lexical_mass")
+RELATIVE_TO_BEST = ("dense", "window_cos", "sentence_cos_1", "sentence_cos_2", "lexical_mass", "sentence_mass_best")
 PARAGRAPH_INPUTS = PARAGRAPH_FEATURES + tuple(f"{n}_behind_best" for n in RELATIVE_TO_BEST)
 _RELATIVE_COLUMNS = [PARAGRAPH_FEATURES.index(n) for n in RELATIVE_TO_BEST]
 SENTENCE_FEATURES = ("cos", "cos_gap", "passage_cos", "passage_prob", "passage_rank", "coverage",
@@ -146,6 +146,12 @@ def _cos_stats(index: ParagraphIndex, position: int, query: np.ndarray) -> tuple
     return win, win, win
 
 
+def sentence_mass_best(index: ParagraphIndex, q: QuestionTerms, position: int) -> float:
+    """The largest share of the question's idf mass that one sentence of the paragraph holds (with its title and
+    section): the question's terms close together, not scattered over the paragraph."""
+    return max((q.mass(t) for t in index.sentence_terms(position)), default=0.0)
+
+
 def paragraph_features(index: ParagraphIndex, q: QuestionTerms, query: np.ndarray, candidates: list[int],
                        dense: dict[int, float], bm25: np.ndarray, lexical_mass: np.ndarray,
                        memo: dict | None = None) -> np.ndarray:
@@ -169,7 +175,7 @@ def paragraph_features(index: ParagraphIndex, q: QuestionTerms, query: np.ndarra
             own = (dense.get(p, max(win, s1)), win, s1, s2, lexical_mass[p],
                    float(bm25[p]) / max_bm25 if max_bm25 else 0.0,
                    q.mass(title_terms), q.mass(section_terms), entities_missing(q, context),
-                   numbers_missing(q, context))
+                   numbers_missing(q, context), sentence_mass_best(index, q, p))
             if memo is not None:
                 memo[p] = (dense.get(p), own)
         rows[i] = own + (math.log1p(dense_order[p]), math.log1p(lex_order[p]) if bm25[p] > 0 else math.log1p(100))

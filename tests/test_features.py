@@ -4,7 +4,7 @@ import pytest
 
 from index.store import build_index, load_index
 from retriever.features import (PARAGRAPH_FEATURES, analyse_question, entities_missing, lexical_mass_all,
-                                numbers_missing, question_entities, signature_like)
+                                numbers_missing, question_entities, sentence_mass_best, signature_like)
 from retriever.search import candidate_signals, query_terms
 
 DOCS = {
@@ -15,6 +15,10 @@ We confirmed our determination to elevate cooperation to new heights, building o
 We reconfirmed the joint development of the fighter aircraft under the Global Combat Air Programme with Italy.
 
 For the Government of Japan / For the Government of the United Kingdom / TAKAICHI Sanae / Prime Minister
+""",
+    "visit.txt": """Visit Notes
+
+The fighter was discussed at length. An aircraft was shown to the press. Italy sent an officer of the programme.
 """,
 }
 
@@ -69,3 +73,13 @@ def test_candidate_signals_give_every_candidate_one_feature_row(index, fake_embe
     assert c.features.shape == (len(c.positions), len(PARAGRAPH_FEATURES))
     assert np.isfinite(c.features).all()
     assert set(c.lexical) <= set(c.positions) and set(c.dense) <= set(c.positions)
+
+
+def test_a_paragraph_stating_the_question_in_one_sentence_outranks_one_scattering_its_words(index):
+    question = "What fighter aircraft programme is Italy in?"
+    q = analyse_question(index, question, query_terms(question))
+    together, scattered = 1, 3  # the same words of the question, in one sentence / over three (visit.txt)
+    mass = lexical_mass_all(index, q)
+    assert mass[together] == pytest.approx(mass[scattered])  # the paragraph-level share cannot tell them apart
+    assert sentence_mass_best(index, q, together) == pytest.approx(1.0)  # all four words in one sentence
+    assert sentence_mass_best(index, q, scattered) == pytest.approx(0.5)  # at best "Italy ... programme"
