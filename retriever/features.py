@@ -173,7 +173,7 @@ def paragraph_features(index: ParagraphIndex, q: QuestionTerms, query: np.ndarra
             section_terms = set(_context_terms(para.section))
             context = f"{para.title} {para.section} {para.text}"
             own = (dense.get(p, max(win, s1)), win, s1, s2, lexical_mass[p],
-                   float(bm25[p]) / max_bm25 if max_bm25 else 0.0,
+                   min(float(bm25[p]) / max_bm25, 1.0) if max_bm25 else 0.0,  # a repeated term can pass the ceiling
                    q.mass(title_terms), q.mass(section_terms), entities_missing(q, context),
                    numbers_missing(q, context), sentence_mass_best(index, q, p))
             if memo is not None:

@@ -83,3 +83,12 @@ def test_a_paragraph_stating_the_question_in_one_sentence_outranks_one_scatterin
     assert mass[together] == pytest.approx(mass[scattered])  # the paragraph-level share cannot tell them apart
     assert sentence_mass_best(index, q, together) == pytest.approx(1.0)  # all four words in one sentence
     assert sentence_mass_best(index, q, scattered) == pytest.approx(0.5)  # at best "Italy ... programme"
+
+
+def test_a_question_that_repeats_its_words_stays_within_the_bm25_ceiling(index, fake_embedder):
+    # BM25 sums a term once per occurrence in the question; the feature's ceiling counts each term once, so a
+    # pasted question repeated many times would otherwise read as far past any training question and be refused
+    question = "Which fighter aircraft programme does Italy join? " * 20
+    c = candidate_signals(index, question, fake_embedder.encode_queries([question])[0], 10)
+    column = c.features[:, PARAGRAPH_FEATURES.index("bm25_norm")]
+    assert float(c.bm25.max()) > 0 and 0.0 < column.max() <= 1.0
