@@ -146,20 +146,6 @@ class LoadedIndex(ParagraphIndex):
         s = self.paragraph_sentences(position)
         return self.sentence_spans[s.start:s.stop]
 
-    def sentence_terms(self, i: int) -> list[frozenset[str]]:
-        """The stemmed terms of each sentence of paragraph i, prefixed by its title and section (context).
-        Computed on first use and kept, so answering does not re-tokenise the same passages."""
-        cached = self._terms.get(i)
-        if cached is None:
-            p = self.paragraphs[i]
-            rows = self.paragraph_sentences(i)
-            texts = [embed_text(p, p.text[s:e]) for s, e in self.sentence_spans[rows.start:rows.stop]]
-            cached = [frozenset(t) for t in lexical.terms(texts)]
-            if len(self._terms) > 200_000:  # bound the cache on very large corpora
-                self._terms.clear()
-            self._terms[i] = cached
-        return cached
-
 
 def _faiss_top(faiss_index, owner: np.ndarray, query: np.ndarray, k: int) -> dict[int, float]:
     """Top paragraphs by cosine: search vectors (windows or sentences) and keep each paragraph's best one.

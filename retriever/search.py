@@ -179,6 +179,7 @@ def candidate_signals(index: ParagraphIndex, question: str, query_vector: np.nda
     dense.update(exact_dense_scores(index, query_vector, missing))
     positions = sorted(set(dense) | set(lexical))
     index.prefetch(positions)
+    index.sentence_terms_many(positions)  # the cold ones tokenised in one call (sentence_mass_best reads them)
     rows = paragraph_features(index, whole.q, query_vector, positions, dense, all_lexical, whole.lexical_mass,
                               whole.paragraph_rows)
     return Candidates(positions, dense, lexical, lex_top, all_lexical, rows)

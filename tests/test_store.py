@@ -188,3 +188,15 @@ def test_a_short_build_prints_no_progress(tiny_docs, tmp_path, fake_embedder):
     messages = []
     build_index(tiny_docs, tmp_path / "idx", fake_embedder, log=messages.append)
     assert not [m for m in messages if m.startswith("progress:")]
+
+
+def test_sentence_terms_of_many_paragraphs_are_those_of_each_read_alone(tmp_path, tiny_docs, fake_embedder):
+    # a question's cold candidates are tokenised in one call; each must get exactly its own sentences' terms
+    from index.store import build_index as build, load_index as load
+
+    build(tiny_docs, tmp_path / "one", fake_embedder)
+    together, alone = load(tmp_path / "one"), load(tmp_path / "one")
+    positions = list(range(len(together.paragraphs)))[::-1]
+    many = together.sentence_terms_many(positions)
+    assert many == [alone.sentence_terms(p) for p in positions]
+    assert any("dredg" in t for t in many[positions.index(1)][0])  # "The harbour of Portwick will be dredged"

@@ -60,9 +60,36 @@ class ParagraphIndex(ABC):
     def sentence_spans_of(self, position: int) -> list[tuple[int, int]]:
         """Character span of each sentence of one paragraph in its text."""
 
-    @abstractmethod
+    # Sentence terms are tokenised on first use and kept (bounded), so answering does not re-tokenise passages.
+    TERMS_KEPT = 200_000
+
     def sentence_terms(self, position: int) -> list[frozenset[str]]:
         """The stemmed terms of each sentence of one paragraph, with its title and section in front."""
+        return self.sentence_terms_many([position])[0]
+
+    def sentence_terms_many(self, positions) -> list[list[frozenset[str]]]:
+        """sentence_terms of each given paragraph. Those not yet kept are tokenised in one bm25s call: a question
+        reads the terms of all its candidates, and one call costs about half of one call per paragraph."""
+        from index import lexical
+        from index.store import embed_text
+
+        cache = getattr(self, "_terms", None)
+        if cache is None:
+            cache = self._terms = {}
+        missing = [int(p) for p in dict.fromkeys(int(p) for p in positions) if int(p) not in cache]
+        if missing:
+            texts, counts = [], []
+            for p in missing:
+                para = self.paragraphs[p]
+                spans = self.sentence_spans_of(p)
+                texts += [embed_text(para, para.text[s:e]) for s, e in spans]
+                counts.append(len(spans))
+            tokens = iter(lexical.terms(texts)) if texts else iter(())
+            if len(cache) + len(missing) > self.TERMS_KEPT:  # bound the cache on very large corpora
+                cache.clear()
+            for p, n in zip(missing, counts):
+                cache[p] = [frozenset(next(tokens)) for _ in range(n)]
+        return [cache[int(p)] for p in positions]
 
     def prefetch(self, positions: list[int]) -> None:
         """A hint that the vectors of these paragraphs are about to be read (a database reads them in one

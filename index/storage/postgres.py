@@ -24,7 +24,6 @@ from typing import Callable
 
 import numpy as np
 
-from index import lexical
 from index.corpus import Paragraph, list_document_files
 from index.embedders.base import Embedder
 from index.manifest import IndexFolderError, recipe_of, source_hashes
@@ -312,19 +311,6 @@ class PostgresIndex(ParagraphIndex):
 
     def sentence_spans_of(self, position: int) -> list[tuple[int, int]]:
         return self._spans[position]
-
-    def sentence_terms(self, position: int) -> list[frozenset[str]]:
-        from index.store import embed_text
-
-        cached = self._terms.get(position)
-        if cached is None:
-            p = self.paragraphs[position]
-            texts = [embed_text(p, p.text[s:e]) for s, e in self._spans[position]]
-            cached = [frozenset(t) for t in lexical.terms(texts)]
-            if len(self._terms) > 200_000:
-                self._terms.clear()
-            self._terms[position] = cached
-        return cached
 
 
 def _paragraph(rec: dict) -> Paragraph:
