@@ -118,20 +118,22 @@ def is_cross_document(question: str) -> bool:
 
 
 def choose_sentences(question: str, sentences: list[ScoredSentence], scorer: Scorer) -> list[ScoredSentence]:
-    """The best-supported sentence first. Another joins only when it adds what the question asks for: for a
-    question about several documents, the best sentence of each other document, if it is itself supported (its
-    probability reaches scorer.follow_up_above, or its plain support the scorer's support floor). A sentence
-    never joins merely because it scores close."""
+    """The best-supported sentence first. Another joins only when it adds what the question asks for: the best
+    sentence of each other document, if it is itself supported. For a question about several documents,
+    supported means its probability reaches scorer.follow_up_above or its plain support the scorer's support
+    floor; for any other question, that its probability alone reaches follow_up_above (another document states
+    the answer too, as "When was the Accord issued?" in two statements that both record it). A sentence never
+    joins merely because it scores close to the best one."""
     if not sentences:
         return []
     chosen = [sentences[0]]
-    if is_cross_document(question):
-        for s in sentences[1:]:
-            if len(chosen) >= settings.MAX_ANSWER_SENTENCES:
-                break
-            supported = s.probability >= scorer.follow_up_above or s.support >= scorer.support_floor
-            if s.paragraph.doc not in {c.paragraph.doc for c in chosen} and supported:
-                chosen.append(s)
+    cross = is_cross_document(question)
+    for s in sentences[1:]:
+        if len(chosen) >= settings.MAX_ANSWER_SENTENCES:
+            break
+        supported = s.probability >= scorer.follow_up_above or (cross and s.support >= scorer.support_floor)
+        if s.paragraph.doc not in {c.paragraph.doc for c in chosen} and supported:
+            chosen.append(s)
     return chosen
 
 

@@ -58,6 +58,17 @@ def test_question_about_several_documents_cites_each(assistant, question):
     assert_grounded(answer)
 
 
+def test_another_document_that_states_the_answer_too_is_cited_without_being_asked_for(assistant):
+    # Not phrased as being about several documents, but both state it: each document's own sentence is cited.
+    answer = assistant.ask("What is said about economic coercion?")
+    assert [c.paragraph.doc for c in answer.citations] == ["policy.txt", "minutes.txt"] or \
+        [c.paragraph.doc for c in answer.citations] == ["minutes.txt", "policy.txt"]
+    assert {c.quote for c in answer.citations} == {
+        "Economic coercion of port operators will be answered jointly.",
+        "The council condemned economic coercion by foreign suppliers."}
+    assert_grounded(answer)
+
+
 @pytest.mark.parametrize("question,several", [
     ("In what roles does Takaichi appear in the two documents?", True),
     ("What do the statement and the declaration say about the CPTPP?", True),
