@@ -40,7 +40,7 @@ SENTENCE_FEATURES = ("cos", "cos_gap", "passage_cos", "passage_prob", "passage_r
                      "passage_coverage", "top_term", "entities_in_sentence", "entities_missing_passage",
                      "unknown_mass", "asks_type", "states_type", "type_missing", "novelty", "length",
                      "position", "first", "signature_like", "question_terms", "negation_mismatch",
-                     "top_term_in_passage", "number_missing_passage")
+                     "top_term_in_passage", "number_missing_passage", "previous_coverage", "previous_cos")
 # The answer model judges the best sentence as a whole answer: its features, its probability and how far it
 # stands above the next sentence and the next passage. Its probability is the evidence abstention reads.
 ANSWER_FEATURES = SENTENCE_FEATURES + ("probability", "margin", "passage_margin", "supported_passages")
@@ -243,10 +243,11 @@ def sentence_features(index: ParagraphIndex, q: QuestionTerms, query: np.ndarray
         unknown = unknown / q.total if q.total else 0.0
         sig = signature_like(para.text)
         top_in_passage = 1.0 if top and top in all_terms else 0.0
+        coverages = [q.mass(t) for t in terms]
         for j, (start, end) in enumerate(spans):
             text = para.text[start:end]
             present = terms[j]
-            coverage = q.mass(present)
+            coverage = coverages[j]
             stated = bool(q.wanted) and states(q.wanted, text)
             novelty = len(present - set(q.terms)) / max(len(present), 1)
             rows.append((float(cos[j]), best_cos - float(cos[j]), passage_cos, passage_probs[rank], math.log1p(rank),
@@ -255,7 +256,10 @@ def sentence_features(index: ParagraphIndex, q: QuestionTerms, query: np.ndarray
                          1.0 if stated else 0.0, 1.0 if q.wanted and not stated else 0.0, novelty,
                          math.log1p(len(text.split())), math.log1p(j), 1.0 if j == 0 else 0.0, sig,
                          math.log1p(len(q.terms)), 1.0 if q.negated and not _NEGATION.search(text) else 0.0,
-                         top_in_passage, number_missing))
+                         top_in_passage, number_missing,
+                         # The sentence before: a sentence that answers often names its subject only there
+                         # ("He was born in 1900." after the sentence that names him).
+                         coverages[j - 1] if j else 0.0, float(cos[j - 1]) if j else 0.0))
             cands.append(Candidate(rank, p, start, end, float(cos[j]), coverage))
     return cands, np.asarray(rows, dtype=np.float32).reshape(len(cands), len(SENTENCE_FEATURES))
 
