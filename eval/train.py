@@ -24,6 +24,8 @@ import numpy as np
 
 from eval.dataset import Question
 from retriever import settings
+from retriever.answer import may_answer
+from retriever.answer_type import expected_answer_type
 from retriever.features import (ANSWER_FEATURES, PARAGRAPH_INPUTS, SENTENCE_FEATURES, analyse_question,
                                 answer_features, paragraph_inputs, sentence_features, support)
 from retriever.scorer import LinearModel, Scorer
@@ -129,6 +131,16 @@ def choose_threshold(evidence: np.ndarray, answerable: np.ndarray, max_false: fl
     return float(ans[ok[-1]])
 
 
+def as_served(indexes: dict, e: Example, rows: np.ndarray, cands: list) -> tuple[np.ndarray, list]:
+    """The candidate sentences the served answer reads (retriever.answer.may_answer): for a question that asks
+    for a date, a number, an ordinal or a sum of money, only those that state one. The answer model and both
+    thresholds are fitted on this view, so a refusal for lacking the asked-for kind counts against the false
+    abstention the threshold allows, as it does when the app answers."""
+    index = indexes[e.source.partition(":without:")[0]]
+    keep = may_answer(expected_answer_type(e.text), [index.paragraphs[c.position].text[c.start:c.end] for c in cands])
+    return rows[keep], [cands[i] for i in keep]
+
+
 def answer_rows(sentence: LinearModel, per_question, answerable_flags) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per question: the answer features of its best sentence, whether the question is answerable, and the best
     sentence probability. The label is answerability, not whether the best sentence is right: on the SQuAD
@@ -194,13 +206,16 @@ def fit_scorer(indexes: dict, examples: list[Example], info: dict | None = None)
     missing = [e for e in missing if e.candidates.positions]
     answer_examples = examples + missing
     per_question += [sentence_rows(indexes, e, paragraph) for e in missing]
-    xa, ya, best = answer_rows(sentence, per_question, [e.question.answerable for e in answer_examples])
+    served = [(p, *as_served(indexes, e, r, c)) for e, (p, r, _, c) in zip(answer_examples, per_question)]
+    served = [(p, r, None, c) for p, r, c in served]
+    xa, ya, best = answer_rows(sentence, served, [e.question.answerable for e in answer_examples])
     wq = np.asarray([e.weight for e in answer_examples])
-    answer = fit_linear(xa, ya, ANSWER_FEATURES, weights=wq)
+    quotable = np.asarray([len(r) > 0 for _, r, _, _ in served])  # else refused before the answer model is read
+    answer = fit_linear(xa[quotable], ya[quotable], ANSWER_FEATURES, weights=wq[quotable])
     answerable = np.asarray([e.question.answerable for e in answer_examples])
-    supports = np.asarray([support(r, sentence.probability(r)) for _, r, _, _ in per_question])
+    supports = np.asarray([support(r, sentence.probability(r)) for _, r, _, _ in served])
     floor = choose_threshold(supports, answerable, SUPPORT_FALSE_ABSTENTION, weights=wq)
-    evidence = np.where(supports < floor, 0.0, answer.probability(xa))
+    evidence = np.where((supports < floor) | ~quotable, 0.0, answer.probability(xa))
     threshold = choose_threshold(evidence, answerable, weights=wq)
     # A second document's sentence joins a cross-document answer when it is as well supported as the best
     # sentence of all but MAX_FALSE_ABSTENTION of the answerable training questions.
@@ -216,12 +231,14 @@ def fold_report(indexes: dict, scorer: Scorer, examples: list[Example]) -> dict:
         if e.question.answerable:  # the same question without its article must be refused
             m = without_own_article(indexes, e)
             _, rows, _, cands = sentence_rows(indexes, m, scorer.paragraph)
+            rows, cands = as_served(indexes, m, rows, cands)
             probs = scorer.sentence.probability(rows)
             n_missing += 1
             refused_missing += (support(rows, probs) < scorer.support_floor
                                 or scorer.answer_probability(answer_features(rows, probs, cands)) < scorer.abstain_below)
         positions, _ = top_passages(e, scorer.paragraph)
         _, rows, _, cands = sentence_rows(indexes, e, scorer.paragraph)
+        rows, cands = as_served(indexes, e, rows, cands)
         probs = scorer.sentence.probability(rows)
         refused = (support(rows, probs) < scorer.support_floor
                    or scorer.answer_probability(answer_features(rows, probs, cands)) < scorer.abstain_below)

@@ -90,6 +90,14 @@ def answer_passages(question: str, hits: list[Hit], n: int = settings.ANSWER_PAS
     return top
 
 
+def may_answer(wanted: str | None, texts: list[str]) -> list[int]:
+    """Which candidate sentences may answer: all of them, or for a question that asks for a date, a number, an
+    ordinal or a sum of money only those that state one (answer_type.py). Training reads the same view."""
+    if wanted and wanted not in PREFERRED_ONLY:
+        return [i for i, t in enumerate(texts) if states(wanted, t)]
+    return list(range(len(texts)))
+
+
 def score_sentences(index: ParagraphIndex, hits: list[Hit], query_vector: np.ndarray, question: str,
                     scorer: Scorer) -> tuple[list[ScoredSentence], float]:
     """The sentences that may answer, best first, with their learned probability, and the evidence: the answer
@@ -100,10 +108,8 @@ def score_sentences(index: ParagraphIndex, hits: list[Hit], query_vector: np.nda
     top = answer_passages(question, hits)
     cands, rows = sentence_features(index, q, query_vector, [h.position for h in top], [h.probability for h in top])
     probs = scorer.sentence_probability(rows)
-    if q.wanted and q.wanted not in PREFERRED_ONLY:
-        texts = [index.paragraphs[c.position].text[c.start:c.end] for c in cands]
-        keep = [i for i, t in enumerate(texts) if states(q.wanted, t)]
-        cands, rows, probs = [cands[i] for i in keep], rows[keep], probs[keep]
+    keep = may_answer(q.wanted, [index.paragraphs[c.position].text[c.start:c.end] for c in cands])
+    cands, rows, probs = [cands[i] for i in keep], rows[keep], probs[keep]
     evidence = scorer.answer_probability(answer_features(rows, probs, cands))
     if support(rows, probs) < scorer.support_floor:
         evidence = 0.0  # the documents barely use the question's words: refused whatever the model says

@@ -20,9 +20,13 @@ _ASKS = [  # (type, question pattern), first match wins
     ("ordinal", re.compile(r"\b(which|what) (round|edition|session|iteration|anniversary|place|rank|position)\b|"
                            r"\bhow many times\b|\bin what order\b", re.I)),
     ("day", re.compile(r"\b(what|which|exact)\s+(date|day)\b|\bwhen exactly\b|\bexact(ly)? when\b", re.I)),
+    # Money: a budget or a price is not answered by "our two countries" (a number, but not an amount).
+    ("amount", re.compile(r"\bhow much (money|funding)\b|\bhow much (did|does|do|was|were|is|will|would|had|has|"
+                          r"have)\b[^?]*\b(cost|pay|paid|spend|spent|earn|earned|raise|raised|worth|charge|"
+                          r"charged)\b|\b(what|which) (is|was|were|are|will be|would be) (the |its |their |his |her |"
+                          r"a )?(\w+ )?(budget|cost|price|fee|salary|revenue|funding)s?\b", re.I)),
     ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (number|percentage|"
-                          r"amount|share|proportion|size|budget|cost|price)\b|\b(tariff|interest) rates?\b|"
-                          r"\bbudget\b", re.I)),
+                          r"amount|share|proportion|size)\b|\b(tariff|interest) rates?\b", re.I)),
     ("place", re.compile(r"^\s*where\b|\bin (which|what) (city|country|town|place|capital|region)\b", re.I)),
     ("time", re.compile(r"^\s*when\b|\b(what|which) (year|month|time|century|decade|season)\b|\bby when\b|"
                         r"\bwhen (did|was|were|is|will|do|does|are)\b", re.I)),
@@ -38,18 +42,26 @@ _HAS = {
                        r"\b\d+(st|nd|rd|th)\b", re.I),
     # A named place after a preposition: "at London", "in the Sahel", "to Paris".
     "place": re.compile(r"\b(in|at|to|from|near|inside|outside)\s+(the\s+)?[A-Z][\w-]+"),
+    # A sum of money: a currency sign or code with a figure, a figure with a currency word, or a figure in
+    # millions or billions.
+    "amount": re.compile(r"[$£€¥₹]\s?\d|\b(US|USD|GBP|EUR|JPY|CHF|AUD|CAD|HK)\s?\$?\d|"
+                         r"\b\d[\d.,]*\s?(million|billion|trillion|bn|m)?\s*(dollars?|pounds?|sterling|euros?|yen|yuan|"
+                         r"renminbi|francs?|marks?|rupees?|pesos?|lire|lira|roubles?|rubles?|shillings?|guineas?|"
+                         r"won|crowns?|kronor|krona)\b|\b\d[\d.,]*\s?(million|billion|trillion)\b|"
+                         r"\b(hundred|thousand|million|billion|trillion)s?\s+(of\s+)?(dollars|pounds|euros|yen)\b",
+                         re.I),
     # A count or amount: digits that are not a year on their own, a currency sign, or a number word.
     "number": re.compile(r"[$£€¥]\s?\d|\b\d+([.,]\d+)*\s?%|(?<![\d.])\b(?!(1[5-9]|20)\d\d\b)\d+([.,]\d+)*\b|"
                          + _NUMBER_WORD, re.I),
 }
 
-DESCRIBE = {"ordinal": "a rank or an ordinal (first, tenth)", "day": "a specific date", "time": "a date or time", "number": "a number or amount", "place": "a place"}
+DESCRIBE = {"ordinal": "a rank or an ordinal (first, tenth)", "day": "a specific date", "time": "a date or time", "number": "a number or amount", "amount": "a sum of money", "place": "a place"}
 # Kinds that only reorder candidate sentences: place names are too varied to refuse an answer for lacking one.
 PREFERRED_ONLY = {"place"}
 
 
 def expected_answer_type(question: str) -> str | None:
-    """'ordinal', 'day', 'time', 'number' or 'place' when the question asks for one, else None."""
+    """'ordinal', 'day', 'time', 'amount', 'number' or 'place' when the question asks for one, else None."""
     for kind, pattern in _ASKS:
         if pattern.search(question):
             return kind

@@ -140,3 +140,10 @@ def test_a_question_for_a_date_that_no_passage_states_abstains_with_a_note(assis
     answer = assistant.ask("On what exact date will the harbour of Portwick be dredged?")
     assert not answer.answered
     assert answer.notes == ["The question asks for a specific date, and none of the closest passages states one."]
+
+
+def test_a_question_for_a_sum_of_money_is_not_answered_by_a_sentence_without_one(assistant):
+    # "It also approved the budget." names the budget but states no amount: a near miss, not an answer.
+    answer = assistant.ask("What is the annual budget of the council?")
+    assert not answer.answered
+    assert answer.notes == ["The question asks for a sum of money, and none of the closest passages states one."]

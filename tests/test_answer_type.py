@@ -1,0 +1,32 @@
+"""What kind of fact a question asks for, and whether a sentence states one."""
+import pytest
+
+from retriever.answer_type import expected_answer_type, states
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("What is the annual budget of the new think-tank?", "amount"),
+    ("How much did the stadium cost?", "amount"),
+    ("What was the price of a ticket?", "amount"),
+    ("How many fighter aircraft will they build?", "number"),
+    ("How much of the land is forest?", "number"),
+    ("On what date will the meeting be held?", "day"),
+    ("When was the agreement signed?", "time"),
+    ("Which round of talks was it?", "ordinal"),
+    ("In which city was the declaration signed?", "place"),
+    ("What do the ministers say about Russia?", None),
+])
+def test_the_kind_of_fact_a_question_asks_for(question, kind):
+    assert expected_answer_type(question) == kind
+
+
+@pytest.mark.parametrize("text,stated", [
+    ("The fund was given $5 million.", True),
+    ("It has a budget of 3 billion yen.", True),
+    ("The club was sold for 300 million.", True),
+    ("Around forty thousand pounds were raised.", True),
+    ("We will deepen collaboration between our two countries.", False),  # a number, not a sum of money
+    ("The institute opened in 2019.", False),
+])
+def test_a_sum_of_money_is_told_from_a_mere_number(text, stated):
+    assert states("amount", text) is stated
