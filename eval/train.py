@@ -25,7 +25,6 @@ import numpy as np
 from eval.dataset import Question
 from retriever import settings
 from retriever.answer import may_answer
-from retriever.answer_type import expected_answer_type
 from retriever.features import (ANSWER_FEATURES, PARAGRAPH_INPUTS, SENTENCE_FEATURES, analyse_question,
                                 answer_features, paragraph_inputs, sentence_features, support)
 from retriever.scorer import LinearModel, Scorer
@@ -133,11 +132,12 @@ def choose_threshold(evidence: np.ndarray, answerable: np.ndarray, max_false: fl
 
 def as_served(indexes: dict, e: Example, rows: np.ndarray, cands: list) -> tuple[np.ndarray, list]:
     """The candidate sentences the served answer reads (retriever.answer.may_answer): for a question that asks
-    for a date, a number, an ordinal or a sum of money, only those that state one. The answer model and both
+    for a date, a number, an ordinal or a sum of money, only those that state one; no signatory block for a
+    question that does not ask who. The answer model and both
     thresholds are fitted on this view, so a refusal for lacking the asked-for kind counts against the false
     abstention the threshold allows, as it does when the app answers."""
     index = indexes[e.source.partition(":without:")[0]]
-    keep = may_answer(expected_answer_type(e.text), [index.paragraphs[c.position].text[c.start:c.end] for c in cands])
+    keep = may_answer(e.text, [index.paragraphs[c.position].text[c.start:c.end] for c in cands])
     return rows[keep], [cands[i] for i in keep]
 
 

@@ -26,7 +26,16 @@ from index.readers import DOC_SUFFIXES, Block, DocumentText, UnreadableError, re
 from index.readers.text import clean_block, plain_document, read_text
 
 __all__ = ["CorpusError", "Document", "Paragraph", "UnreadableError", "list_document_files", "load_corpus",
-           "parse_document", "parse_blocks", "read_text", "DOC_SUFFIXES"]
+           "parse_document", "parse_blocks", "read_text", "DOC_SUFFIXES", "SIGNATORY_JOIN", "is_signatory_block"]
+
+# Signatory lines of a closing block (names, titles, "For the Government of ...") become one paragraph joined by this.
+SIGNATORY_JOIN = " / "
+
+
+def is_signatory_block(text: str) -> bool:
+    """Whether `text` is (part of) signatory lines joined by SIGNATORY_JOIN: names and titles, no statement."""
+    return text.count(SIGNATORY_JOIN) >= 2
+
 
 HEADING_MAX_WORDS = 12  # a heading is a short line; longer lines are body text
 SENTENCE_END = ".!?:;\"'”’)]"
@@ -219,7 +228,7 @@ def parse_blocks(name: str, source: DocumentText, warn: Callable[[str], None] = 
             fragment = not _ends_sentence(block.text)
             if fragment and closing_fragment:  # signatory lines: one paragraph, lines joined by " / "
                 prev = paragraphs.pop()
-                add(prev.label, join_blocks(Block(prev.text, prev.pages, prev.page_starts), block, " / "), "")
+                add(prev.label, join_blocks(Block(prev.text, prev.pages, prev.page_starts), block, SIGNATORY_JOIN), "")
                 continue
             closing_fragment = fragment
             closing += 1

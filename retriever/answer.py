@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.corpus import Paragraph
+from index.corpus import Paragraph, is_signatory_block
 from index.pages import cite_label
 from index.storage.base import ParagraphIndex
 from retriever import settings
-from retriever.answer_type import DESCRIBE, PREFERRED_ONLY, states
+from retriever.answer_type import DESCRIBE, PREFERRED_ONLY, asks_for_person, expected_answer_type, states
 from retriever.features import analyse_question, answer_features, sentence_features, support
 from retriever.scorer import Scorer
 from retriever.search import Hit, query_terms
@@ -90,12 +90,17 @@ def answer_passages(question: str, hits: list[Hit], n: int = settings.ANSWER_PAS
     return top
 
 
-def may_answer(wanted: str | None, texts: list[str]) -> list[int]:
-    """Which candidate sentences may answer: all of them, or for a question that asks for a date, a number, an
-    ordinal or a sum of money only those that state one (answer_type.py). Training reads the same view."""
-    if wanted and wanted not in PREFERRED_ONLY:
-        return [i for i, t in enumerate(texts) if states(wanted, t)]
-    return list(range(len(texts)))
+def may_answer(question: str, texts: list[str]) -> list[int]:
+    """Which candidate sentences may answer the question. For a question that asks for a date, a number, an
+    ordinal or a sum of money, only those that state one (answer_type.py). A block of signatory names and titles
+    (index.corpus.is_signatory_block) answers only a question for a person, a name or a title: it states nothing
+    else, yet its country names ("For the Government of the United Kingdom ...") match many content questions.
+    Training reads the same view."""
+    wanted = expected_answer_type(question)
+    typed = bool(wanted) and wanted not in PREFERRED_ONLY
+    person = asks_for_person(question)
+    return [i for i, t in enumerate(texts)
+            if (not typed or states(wanted, t)) and (person or not is_signatory_block(t))]
 
 
 def score_sentences(index: ParagraphIndex, hits: list[Hit], query_vector: np.ndarray, question: str,
@@ -108,7 +113,7 @@ def score_sentences(index: ParagraphIndex, hits: list[Hit], query_vector: np.nda
     top = answer_passages(question, hits)
     cands, rows = sentence_features(index, q, query_vector, [h.position for h in top], [h.probability for h in top])
     probs = scorer.sentence_probability(rows)
-    keep = may_answer(q.wanted, [index.paragraphs[c.position].text[c.start:c.end] for c in cands])
+    keep = may_answer(question, [index.paragraphs[c.position].text[c.start:c.end] for c in cands])
     cands, rows, probs = [cands[i] for i in keep], rows[keep], probs[keep]
     evidence = scorer.answer_probability(answer_features(rows, probs, cands))
     if support(rows, probs) < scorer.support_floor:

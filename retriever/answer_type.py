@@ -60,6 +60,16 @@ DESCRIBE = {"ordinal": "a rank or an ordinal (first, tenth)", "day": "a specific
 PREFERRED_ONLY = {"place"}
 
 
+# A question for a person, a name, a title or who signed: the only kind a block of signatory names answers.
+_ASKS_PERSON = re.compile(r"\bwho(m|se)?\b|\bnamed?s?\b|\bsign(s|ed|ing|er|ers|atory|atories|ature|atures)?\b|"
+                          r"\b(roles?|titles?)\b", re.I)
+
+
+def asks_for_person(question: str) -> bool:
+    """Whether the question asks who (a person, a name, a title, a signatory)."""
+    return bool(_ASKS_PERSON.search(question))
+
+
 def expected_answer_type(question: str) -> str | None:
     """'ordinal', 'day', 'time', 'amount', 'number' or 'place' when the question asks for one, else None."""
     for kind, pattern in _ASKS:

@@ -147,3 +147,58 @@ def test_a_question_for_a_sum_of_money_is_not_answered_by_a_sentence_without_one
     answer = assistant.ask("What is the annual budget of the council?")
     assert not answer.answered
     assert answer.notes == ["The question asks for a sum of money, and none of the closest passages states one."]
+
+
+SIGNED = {"accord.txt": """Harbour Accord
+
+1. The harbour boards of Portwick and Eastmere will share one pilot service from next year.
+
+2. Both boards will publish their tide tables jointly.
+
+Signed at Portwick in duplicate.
+
+For the Harbour Board of Portwick
+
+For the Harbour Board of Eastmere
+
+Jane Marlow
+
+Harbour Master
+
+Tom Reyes
+
+Harbour Master
+"""}
+
+
+@pytest.fixture
+def signed(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name, text in SIGNED.items():
+        (docs / name).write_text(text)
+    return Assistant(docs, tmp_path / "idx", FakeEmbedder(), notice=lambda m: None)
+
+
+def test_who_signed_is_answered_from_the_signatory_block(signed):
+    answer = signed.ask("Who signed the accord for the Harbour Board of Eastmere?")
+    assert answer.answered
+    assert answer.citations[0].label == "Harbour Accord ¶S2"
+    assert "Tom Reyes" in answer.citations[0].quote
+
+
+def test_a_content_question_is_answered_by_the_paragraph_not_the_signatory_block(signed):
+    # The block repeats both board names, yet only ¶1 says what they decided.
+    answer = signed.ask("What did the Harbour Board of Portwick and the Harbour Board of Eastmere decide?")
+    assert answer.answered
+    assert [c.label for c in answer.citations] == ["Harbour Accord ¶1"]
+    assert "share one pilot service" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize("question", ["Which football club does Jane Marlow support?",
+                                      "What does the Harbour Master of the Harbour Board of Portwick do?"])
+def test_a_content_question_is_never_answered_by_the_signatory_block(signed, question):
+    # The block names Jane Marlow and the Harbour Master, but it states nothing about a club or a duty.
+    answer = signed.ask(question)
+    assert not answer.answered
+    assert answer.closest is None or answer.closest.paragraph.label != "S2"

@@ -1,7 +1,7 @@
 """What kind of fact a question asks for, and whether a sentence states one."""
 import pytest
 
-from retriever.answer_type import expected_answer_type, states
+from retriever.answer_type import asks_for_person, expected_answer_type, states
 
 
 @pytest.mark.parametrize("question,kind", [
@@ -30,3 +30,14 @@ def test_the_kind_of_fact_a_question_asks_for(question, kind):
 ])
 def test_a_sum_of_money_is_told_from_a_mere_number(text, stated):
     assert states("amount", text) is stated
+
+
+@pytest.mark.parametrize("question,person", [
+    ("Who signed the declaration for the United Kingdom?", True),
+    ("What are the names of the two prime ministers?", True),
+    ("In what roles does Takaichi appear?", True),
+    ("Which football club does Keir Starmer support?", False),
+    ("What is the GDP of the United Kingdom?", False),
+])
+def test_a_question_that_asks_who(question, person):
+    assert asks_for_person(question) is person
