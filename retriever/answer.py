@@ -10,7 +10,8 @@ from index.corpus import Paragraph, is_signatory_block
 from index.pages import cite_label
 from index.storage.base import ParagraphIndex
 from retriever import settings
-from retriever.answer_type import DESCRIBE, PREFERRED_ONLY, asks_for_person, expected_answer_type, states
+from retriever.answer_type import (DESCRIBE, PREFERRED_ONLY, asks_for_person, asks_who_signed, expected_answer_type,
+                                   states)
 from retriever.features import analyse_question, answer_features, sentence_features, support
 from retriever.scorer import Scorer
 from retriever.search import Hit, query_terms
@@ -162,6 +163,9 @@ def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], ind
     if wanted in PREFERRED_ONLY:  # a sentence naming a place goes first, but one without may still answer
         typed = [s for s in sentences if states(wanted, s.text)]
         sentences = typed + [s for s in sentences if s not in typed]
+    if asks_who_signed(question):  # the signatory block goes first: it holds the names
+        signatories = [s for s in sentences if is_signatory_block(s.text)]
+        sentences = signatories + [s for s in sentences if s not in signatories]
     if not sentences or evidence < threshold:
         return Answer(question, NOT_COVERED, False, [], hits, evidence, notes=notes,
                       closest=sentences[0] if sentences else None)

@@ -70,6 +70,15 @@ def asks_for_person(question: str) -> bool:
     return bool(_ASKS_PERSON.search(question))
 
 
+# "Who signed ...": the names stand in the signatory block, not in "Signed at London on 14 June".
+_ASKS_SIGNATORY = re.compile(r"\bwho\b[^?]*\bsign(s|ed)?\b|\bsignator(y|ies)\b|\bsignatures?\b", re.I)
+
+
+def asks_who_signed(question: str) -> bool:
+    """Whether the question asks who signed (or for the signatories)."""
+    return bool(_ASKS_SIGNATORY.search(question))
+
+
 def expected_answer_type(question: str) -> str | None:
     """'ordinal', 'day', 'time', 'amount', 'number' or 'place' when the question asks for one, else None."""
     for kind, pattern in _ASKS:

@@ -187,6 +187,14 @@ def test_who_signed_is_answered_from_the_signatory_block(signed):
     assert "Tom Reyes" in answer.citations[0].quote
 
 
+def test_who_signed_quotes_the_names_not_the_place_and_date_line(signed):
+    # "Signed at Portwick in duplicate." shares the question's words; the names are in the block below it.
+    answer = signed.ask("Who signed the Harbour Accord?")
+    assert answer.answered
+    assert answer.citations[0].label == "Harbour Accord ¶S2"
+    assert "Jane Marlow" in answer.citations[0].quote and "Tom Reyes" in answer.citations[0].quote
+
+
 def test_a_content_question_is_answered_by_the_paragraph_not_the_signatory_block(signed):
     # The block repeats both board names, yet only ¶1 says what they decided.
     answer = signed.ask("What did the Harbour Board of Portwick and the Harbour Board of Eastmere decide?")

@@ -1,7 +1,7 @@
 """What kind of fact a question asks for, and whether a sentence states one."""
 import pytest
 
-from retriever.answer_type import asks_for_person, expected_answer_type, states
+from retriever.answer_type import asks_for_person, asks_who_signed, expected_answer_type, states
 
 
 @pytest.mark.parametrize("question,kind", [
@@ -41,3 +41,13 @@ def test_a_sum_of_money_is_told_from_a_mere_number(text, stated):
 ])
 def test_a_question_that_asks_who(question, person):
     assert asks_for_person(question) is person
+
+
+@pytest.mark.parametrize("question,signed", [
+    ("Who signed the declaration on behalf of Japan?", True),
+    ("Who were the signatories?", True),
+    ("Where was the declaration signed?", False),
+    ("Who hosted the dialogue?", False),
+])
+def test_a_question_that_asks_who_signed(question, signed):
+    assert asks_who_signed(question) is signed
