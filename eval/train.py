@@ -133,9 +133,8 @@ def choose_threshold(evidence: np.ndarray, answerable: np.ndarray, max_false: fl
 def as_served(indexes: dict, e: Example, rows: np.ndarray, cands: list) -> tuple[np.ndarray, list]:
     """The candidate sentences the served answer reads (retriever.answer.may_answer): for a question that asks
     for a date, a number, an ordinal or a sum of money, only those that state one; no signatory block for a
-    question that does not ask who. The answer model and both
-    thresholds are fitted on this view, so a refusal for lacking the asked-for kind counts against the false
-    abstention the threshold allows, as it does when the app answers."""
+    question that does not ask who. The answer model and both thresholds are fitted on this view, so a refusal
+    for lacking the asked-for kind counts against the false abstention the threshold allows, as in the app."""
     index = indexes[e.source.partition(":without:")[0]]
     keep = may_answer(e.text, [index.paragraphs[c.position].text[c.start:c.end] for c in cands])
     return rows[keep], [cands[i] for i in keep]
@@ -206,8 +205,10 @@ def fit_scorer(indexes: dict, examples: list[Example], info: dict | None = None)
     missing = [e for e in missing if e.candidates.positions]
     answer_examples = examples + missing
     per_question += [sentence_rows(indexes, e, paragraph) for e in missing]
-    served = [(p, *as_served(indexes, e, r, c)) for e, (p, r, _, c) in zip(answer_examples, per_question)]
-    served = [(p, r, None, c) for p, r, c in served]
+    served = []
+    for e, (p, r, _, c) in zip(answer_examples, per_question):
+        rows, cands = as_served(indexes, e, r, c)
+        served.append((p, rows, None, cands))
     xa, ya, best = answer_rows(sentence, served, [e.question.answerable for e in answer_examples])
     wq = np.asarray([e.weight for e in answer_examples])
     quotable = np.asarray([len(r) > 0 for _, r, _, _ in served])  # else refused before the answer model is read

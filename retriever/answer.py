@@ -156,7 +156,7 @@ def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], ind
     threshold = scorer.abstain_below if abstain_below is None else abstain_below
     sentences, evidence = score_sentences(index, hits, query_vector, question, scorer)
     notes = []
-    wanted = analyse_question(index, question, query_terms(question)).wanted
+    wanted = expected_answer_type(question)  # the kind score_sentences read; no second analysis of the question
     if wanted and wanted not in PREFERRED_ONLY and not sentences:
         notes.append(f"The question asks for {DESCRIBE[wanted]}, and none of the closest passages states one.")
         return Answer(question, NOT_COVERED, False, [], hits, 0.0, notes=notes)  # no quotable answer at all

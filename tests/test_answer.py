@@ -22,13 +22,18 @@ The lighthouse keeper retired after forty years.
 }
 
 
-@pytest.fixture
-def assistant(tmp_path):
+def assistant_over(tmp_path, documents: dict[str, str]) -> Assistant:
+    """An assistant with the fake embedder over these documents (name -> text), written to a fresh folder."""
     docs = tmp_path / "docs"
     docs.mkdir()
-    for name, text in DOCS.items():
+    for name, text in documents.items():
         (docs / name).write_text(text)
     return Assistant(docs, tmp_path / "idx", FakeEmbedder(), notice=lambda m: None)
+
+
+@pytest.fixture
+def assistant(tmp_path):
+    return assistant_over(tmp_path, DOCS)
 
 
 def assert_grounded(answer):
@@ -173,11 +178,7 @@ Harbour Master
 
 @pytest.fixture
 def signed(tmp_path):
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    for name, text in SIGNED.items():
-        (docs / name).write_text(text)
-    return Assistant(docs, tmp_path / "idx", FakeEmbedder(), notice=lambda m: None)
+    return assistant_over(tmp_path, SIGNED)
 
 
 def test_who_signed_is_answered_from_the_signatory_block(signed):
