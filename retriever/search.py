@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -213,8 +214,11 @@ def whole_index_signals(index: ParagraphIndex, question: str, query_vector: np.n
     key = (id(index), index.manifest.get("built_at"), question, n_cand,
            np.ascontiguousarray(query_vector, dtype=np.float32).tobytes())
     with _WHOLE_CACHE_LOCK:
-        found = _WHOLE_CACHE.get(key)
-    if found is not None:
+        owner, found = _WHOLE_CACHE.get(key, (None, None))
+    # An id is reused once its index is freed, and built_at counts whole seconds: an index opened in place of
+    # one swapped out (a rebuild, a reconnect) must not answer from the freed one's signals, so the entry keeps
+    # a weak reference to its own index (a strong one would keep a replaced index in memory).
+    if found is not None and owner() is index:
         return found
     dense = paragraph_dense_search(index, query_vector, n_cand)
     all_lexical = lexical_scores(index, query_terms(question))
@@ -228,7 +232,7 @@ def whole_index_signals(index: ParagraphIndex, question: str, query_vector: np.n
     with _WHOLE_CACHE_LOCK:
         if len(_WHOLE_CACHE) >= _WHOLE_CACHE_SIZE:
             _WHOLE_CACHE.pop(next(iter(_WHOLE_CACHE)))
-        _WHOLE_CACHE[key] = found
+        _WHOLE_CACHE[key] = (weakref.ref(index), found)
     return found
 
 

@@ -191,3 +191,35 @@ def test_a_loaded_index_searches_on_one_thread_and_a_build_uses_every_core(tiny_
     seen.clear()
     faiss_types.tune_for_search(tiny_index.faiss_index)
     assert seen == [1]
+
+
+def test_an_index_opened_where_a_freed_one_lived_does_not_answer_from_its_cached_search(tiny_docs, tmp_path,
+                                                                                        fake_embedder):
+    """CPython reuses a freed object's id, and built_at counts whole seconds: the whole-index cache of a
+    question must not hand a replaced index's candidates to the index opened in its place (a reconnect or a
+    rebuild in the same second). The replacement here holds other documents, so stale positions would name
+    paragraphs that do not answer, or none at all."""
+    import gc
+
+    question = "When will the harbour be dredged?"
+    build_index(tiny_docs, tmp_path / "a", fake_embedder)
+    first = load_index(tmp_path / "a")
+    assert search(first, fake_embedder, question)[0].paragraph.doc == "alpha.txt"
+    other_docs = tmp_path / "other"
+    other_docs.mkdir()
+    (other_docs / "beta.md").write_text((tiny_docs / "beta.md").read_text())
+    build_index(other_docs, tmp_path / "b", fake_embedder)
+    template = load_index(tmp_path / "b")
+    template.manifest = {**template.manifest, "built_at": first.manifest["built_at"]}
+    freed, kept = id(first), []
+    del first
+    gc.collect()
+    replacement = object.__new__(type(template))
+    while id(replacement) != freed and len(kept) < 100_000:  # an object of the same size takes the freed slot
+        kept.append(replacement)
+        replacement = object.__new__(type(template))
+    replacement.__dict__.update(template.__dict__)
+    assert id(replacement) == freed, "no object took the freed index's id, so the case was not set up"
+    hits = search(replacement, fake_embedder, question)
+    assert hits and all(h.paragraph.doc == "beta.md" for h in hits)
+    assert [h.paragraph for h in hits] == [replacement.paragraphs[h.position] for h in hits]
