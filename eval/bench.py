@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 
 from eval.dataset import write_json
+from eval.shared import SQUAD_V2_DEV
 
 PROJECT = Path(__file__).resolve().parent.parent
-SQUAD_V2 = PROJECT.parent / "shared" / "benchmarks" / "squad" / "dev-v2.0.reconstructed.json"
+SQUAD_V2 = SQUAD_V2_DEV
 SQUAD_OUT = PROJECT / "eval" / "out" / "squad2"
 
 

@@ -1,26 +1,31 @@
 """The readers on the real documents of ../shared/documents/ (PDF, HTML, DOCX nobody on the team wrote; licences
-in their PROVENANCE.md). Read in place, never copied into the project; skipped when the folder is missing."""
+in their PROVENANCE.md). Read in place, never copied into the project. A missing folder or file fails with where
+it was looked for and how to point the tests at it (eval/shared.py): a skipped check would pass unread."""
 import re
 import shutil
 from collections import Counter
 
 import pytest
 
-from conftest import PROJECT
+from eval.shared import DOCUMENTS, MISSING_HINT
 from fakes import FakeEmbedder
 from index.corpus import parse_blocks
 from index.pages import cite_label
 from index.readers import read_document
 
-DOCUMENTS = PROJECT.parent / "shared" / "documents"
-pytestmark = [pytest.mark.integration,
-              pytest.mark.skipif(not DOCUMENTS.is_dir(), reason=f"the shared test documents are not at {DOCUMENTS}")]
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def shared_documents():
+    if not DOCUMENTS.is_dir():
+        pytest.fail(f"the shared test documents are not at {DOCUMENTS}: {MISSING_HINT}", pytrace=False)
 
 
 def parsed(relative: str):
     path = DOCUMENTS / relative
     if not path.is_file():
-        pytest.skip(f"{path} is missing")
+        pytest.fail(f"{path} is missing from the shared test documents", pytrace=False)
     warnings = []
     return parse_blocks(path.name, read_document(path), warnings.append)
 

@@ -1,6 +1,5 @@
 """Page images and highlight boxes for the PDF page view: rendered once and cached, a quote found on its page
 whatever the hyphenation and line breaks, and only the part of a paragraph printed on a page."""
-import time
 
 from index.corpus import load_corpus
 from index.page_view import page_image, page_index, page_text_of, text_boxes
@@ -21,13 +20,10 @@ def report(tmp_path):
 
 def test_page_image_is_rendered_once_and_cached(tmp_path):
     path = report(tmp_path)
-    started = time.perf_counter()
     first = page_image(path, 1, tmp_path / "cache")
-    took = time.perf_counter() - started
     assert first.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and first.parent.parent.name == "pages"
     mtime = first.stat().st_mtime_ns
     assert page_image(path, 1, tmp_path / "cache") == first and first.stat().st_mtime_ns == mtime
-    assert took < 3  # target < 300 ms a page; generous here for a shared machine
 
 
 def test_quote_boxes_on_its_page_and_paragraph_part_per_page(tmp_path):

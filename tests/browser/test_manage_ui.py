@@ -53,6 +53,21 @@ def open_manage(pg):
     pg.locator("#manage-policy").wait_for(state="visible", timeout=30000)
 
 
+def uploaded_or_explain(pg, name: str, server_log, timeout_ms: int = 60000):
+    """Wait until the upload field lists `name` (Gradio has received the file); if it never does, fail with what
+    the field, the page's toasts and the server's log said, so a failure on another machine can be read."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        pg.locator("#manage-upload").get_by_text(name).first.wait_for(timeout=timeout_ms)
+    except PlaywrightTimeout:
+        field = pg.locator("#manage-upload").inner_text()
+        toasts = [t.inner_text() for t in pg.locator(".toast-body").all()]
+        log = server_log.read_text(errors="replace").splitlines()[-30:]
+        pytest.fail(f"the upload field never listed {name}; it shows {field!r}; toasts {toasts}; "
+                    "server log:\n" + "\n".join(log), pytrace=False)
+
+
 def test_upload_ask_open_page_then_remove_and_abstain(browser, writable_app):
     url, tmp, docs = writable_app
     report = tmp / "upload" / "orkney.pdf"
@@ -62,7 +77,7 @@ def test_upload_ask_open_page_then_remove_and_abstain(browser, writable_app):
         open_manage(pg)
         assert "You can add and remove documents here" in pg.locator("#manage-policy").inner_text()
         pg.locator("#manage-upload input[type=file]").set_input_files(str(report))
-        pg.locator("#manage-upload").get_by_text("orkney.pdf").first.wait_for(timeout=30000)
+        uploaded_or_explain(pg, "orkney.pdf", tmp / "server.log")
         pg.locator("#manage-add").click()
         pg.wait_for_function("() => document.querySelector('#manage-status').innerText.startsWith('Added orkney.pdf')",
                              timeout=120000)
