@@ -54,12 +54,14 @@ def open_manage(pg):
 
 
 def uploaded_or_explain(pg, name: str, server_log, timeout_ms: int = 60000):
-    """Wait until the upload field lists `name` (Gradio has received the file); if it never does, fail with what
-    the field, the page's toasts and the server's log said, so a failure on another machine can be read."""
+    """Wait until the upload field lists `name` with its download link (Gradio has the file: the "Uploading 1
+    file... orkney.pdf" line before it is transient, and the final row splits the name into stem and extension,
+    so waiting for the text raced the upload); if it never does, fail with what the field, the page's toasts
+    and the server's log said."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:
-        pg.locator("#manage-upload").get_by_text(name).first.wait_for(timeout=timeout_ms)
+        pg.locator(f'#manage-upload a[download="{name}"]').wait_for(timeout=timeout_ms)
     except PlaywrightTimeout:
         field = pg.locator("#manage-upload").inner_text()
         toasts = [t.inner_text() for t in pg.locator(".toast-body").all()]
