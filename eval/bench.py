@@ -24,7 +24,6 @@ from eval.dataset import write_json
 from eval.shared import SQUAD_V2_DEV
 
 PROJECT = Path(__file__).resolve().parent.parent
-SQUAD_V2 = SQUAD_V2_DEV
 SQUAD_OUT = PROJECT / "eval" / "out" / "squad2"
 
 
@@ -101,11 +100,11 @@ def worker(argv: list[str]) -> None:
 def ensure_squad() -> Path | None:
     if (SQUAD_OUT / "docs").is_dir():
         return SQUAD_OUT
-    if not SQUAD_V2.is_file():
+    if not SQUAD_V2_DEV.is_file():
         return None
     from eval.squad import convert
 
-    convert(json.loads(SQUAD_V2.read_text()), SQUAD_OUT)
+    convert(json.loads(SQUAD_V2_DEV.read_text()), SQUAD_OUT)
     return SQUAD_OUT
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from eval.bench import SQUAD_OUT, ensure_squad
 from eval.dataset import load_set, write_json
-from eval.shared import MISSING_HINT, SQUAD_V2_DEV
+from eval.shared import SQUAD_MISSING
 
 PER_DOC = 1000
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
@@ -160,7 +160,7 @@ def main(argv=None) -> int:
     p.add_argument("--store", help="postgresql://...: measure the PostgreSQL backend too, beside the folder")
     args = p.parse_args(argv)
     if ensure_squad() is None:
-        print(f"error: the SQuAD v2.0 dev file is not at {SQUAD_V2_DEV}: {MISSING_HINT}", file=sys.stderr)
+        print(SQUAD_MISSING, file=sys.stderr)
         return 2
     results = {"date": time.strftime("%Y-%m-%d"), "paragraphs": args.paragraphs}
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp_name:

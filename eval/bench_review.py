@@ -20,7 +20,7 @@ from pathlib import Path
 from eval.bench import SQUAD_OUT, ensure_squad
 from eval.bench_pipeline import RandomEmbedder, regex_sentence_spans
 from eval.dataset import write_json
-from eval.shared import MISSING_HINT, SQUAD_V2_DEV
+from eval.shared import SQUAD_MISSING
 
 PARAGRAPHS_PER_DOC = 20
 
@@ -86,7 +86,7 @@ def main(argv=None) -> int:
     p.add_argument("--json", help="write the figures to this file")
     args = p.parse_args(argv)
     if ensure_squad() is None:
-        print(f"error: the SQuAD v2.0 dev file is not at {SQUAD_V2_DEV}: {MISSING_HINT}", file=sys.stderr)
+        print(SQUAD_MISSING, file=sys.stderr)
         return 2
     from eval.dataset import load_set
 

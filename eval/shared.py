@@ -25,8 +25,10 @@ def shared_dir(project: Path = PROJECT, environ=os.environ) -> Path:
     if environ.get("QA_SHARED"):
         return Path(environ["QA_SHARED"])
     beside = project.parent / "shared"
-    origin = _origin_checkout(project)
-    if not beside.is_dir() and origin is not None and (origin.parent / "shared").is_dir():
+    if beside.is_dir():
+        return beside
+    origin = _origin_checkout(project)  # asked only when needed: it runs git
+    if origin is not None and (origin.parent / "shared").is_dir():
         return origin.parent / "shared"
     return beside
 
@@ -36,3 +38,4 @@ DOCUMENTS = SHARED / "documents"
 SQUAD_V2_DEV = SHARED / "benchmarks" / "squad" / "dev-v2.0.reconstructed.json"
 MISSING_HINT = ("run from a checkout beside the shared/ folder, or set QA_SHARED to that folder "
                 "(QA_SHARED=/path/to/shared make test)")
+SQUAD_MISSING = f"error: the SQuAD v2.0 dev file is not at {SQUAD_V2_DEV}: {MISSING_HINT}"

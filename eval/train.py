@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.dataset import Question
-from eval.shared import MISSING_HINT, SQUAD_V2_DEV
+from eval.shared import SQUAD_MISSING, SQUAD_V2_DEV
 from retriever import settings
 from retriever.answer import may_answer
 from retriever.features import (ANSWER_FEATURES, PARAGRAPH_INPUTS, SENTENCE_FEATURES, analyse_question,
@@ -32,7 +32,6 @@ from retriever.scorer import LinearModel, Scorer
 from retriever.search import Candidates, candidate_signals, query_terms
 
 PROJECT = Path(__file__).resolve().parent.parent
-SQUAD = SQUAD_V2_DEV
 OUT = PROJECT / "eval" / "out"
 FOLDS = 5
 FOLD_SEED = "article-folds-2026-12-01"
@@ -268,9 +267,9 @@ def squad_assistant(model: str | None, log, folder: Path | None = None):
 
     folder = Path(folder) if folder else OUT / "squad2"
     if not (folder / "questions.jsonl").is_file():
-        if not SQUAD.is_file():
-            raise SystemExit(f"error: the SQuAD v2.0 dev file is not at {SQUAD}: {MISSING_HINT}")
-        convert(json.loads(SQUAD.read_text(encoding="utf-8")), folder)
+        if not SQUAD_V2_DEV.is_file():
+            raise SystemExit(SQUAD_MISSING)
+        convert(json.loads(SQUAD_V2_DEV.read_text(encoding="utf-8")), folder)
     embedder = make_embedder(resolve_model(model))
     # Only the index is used here (scorers being fitted are passed per call), so no fitted scorer is needed.
     assistant = Assistant(folder / "docs", folder / f"index-{embedder.name}", embedder, notice=log)

@@ -160,12 +160,11 @@ def compose_answer(question: str, query_vector: np.ndarray, hits: list[Hit], ind
     if wanted and wanted not in PREFERRED_ONLY and not sentences:
         notes.append(f"The question asks for {DESCRIBE[wanted]}, and none of the closest passages states one.")
         return Answer(question, NOT_COVERED, False, [], hits, 0.0, notes=notes)  # no quotable answer at all
+    # Stable sorts: the sentences that pass go first, each group keeping its order by probability.
     if wanted in PREFERRED_ONLY:  # a sentence naming a place goes first, but one without may still answer
-        typed = [s for s in sentences if states(wanted, s.text)]
-        sentences = typed + [s for s in sentences if s not in typed]
+        sentences.sort(key=lambda s: not states(wanted, s.text))
     if asks_who_signed(question):  # the signatory block goes first: it holds the names
-        signatories = [s for s in sentences if is_signatory_block(s.text)]
-        sentences = signatories + [s for s in sentences if s not in signatories]
+        sentences.sort(key=lambda s: not is_signatory_block(s.text))
     if not sentences or evidence < threshold:
         return Answer(question, NOT_COVERED, False, [], hits, evidence, notes=notes,
                       closest=sentences[0] if sentences else None)
