@@ -21,11 +21,16 @@ _BOILERPLATE = re.compile(r"cookie|consent|gdpr|banner|share|social|newsletter|b
                           r"navbox|mw-editsection|reference|reflist|refbegin|catlinks|printfooter|infobox|hatnote|mw-jump|"
                           r"sidebar|related|comment", re.I)
 _WORDS = re.compile(r"[^\w]+")
+# Footnote and citation markers ("[5]", "[a]", "[citation needed]"): trafilatura keeps them in its text while the
+# boilerplate filter drops the `<sup class="reference">` they come from, so they are left out of both sides of the
+# comparison (else every Wikipedia paragraph with a citation would look like it is not in the main content).
+_MARKERS = re.compile(r"\[[^\[\]\n]{1,40}\]")
 
 
 def _squash(text: str) -> str:
-    """Letters and digits only, lower case: trafilatura and selectolax space text around links differently."""
-    return _WORDS.sub("", text).lower()
+    """Letters and digits only, lower case, without footnote markers: trafilatura and selectolax space text around
+    links differently, and only trafilatura keeps the markers."""
+    return _WORDS.sub("", _MARKERS.sub("", text)).lower()
 
 
 def _text(node) -> str:
