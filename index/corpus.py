@@ -270,6 +270,9 @@ def list_document_files(folder: Path, warn: Callable[[str], None] = lambda msg: 
     """The documents (.txt, .md, .pdf, .html, .htm, .docx) directly in `folder`, sorted; symlinks that leave
     the folder are skipped (with a warning), so pointing the tool at a folder never reads files outside it."""
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise CorpusError(f"documents folder {folder} is a file, not a folder; pass the folder that holds the "
+                          "documents with --docs")
     if not folder.is_dir():
         raise CorpusError(f"documents folder {folder} does not exist; pass an existing folder with --docs")
     root = folder.resolve()
@@ -298,7 +301,7 @@ def load_corpus(folder: Path, warn: Callable[[str], None] = lambda msg: None,
     nothing to index (empty, title only, a PDF without text), a file another reader cannot read (encrypted or
     damaged PDF, broken Word file), a second copy of an identical file, or a file deleted while the folder is
     read is skipped with a warning. `progress` gets "progress: ..." lines from slow readers (long PDFs)."""
-    documents, seen = [], {}
+    documents, seen, skipped = [], {}, []
     for path in list_document_files(folder, warn):
         try:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -311,6 +314,7 @@ def load_corpus(folder: Path, warn: Callable[[str], None] = lambda msg: None,
             continue
         except UnreadableError as e:
             warn(f"skipped {e}")
+            skipped.append(path)
             continue
         for message in source.warnings:
             warn(message)
@@ -320,8 +324,13 @@ def load_corpus(folder: Path, warn: Callable[[str], None] = lambda msg: None,
             if "occur twice" in str(e):
                 raise
             warn(f"skipped {e}")
+            skipped.append(path)
             continue
         seen[digest] = path.name
+    if not documents and any(p.suffix.lower() not in (".txt", ".md") for p in skipped):
+        # "separated by blank lines" is advice for text files, not for a broken PDF or Word file
+        raise CorpusError(f"no document in {folder} could be read ({len(skipped)} skipped, each with its reason "
+                          "above); replace those files or add readable .txt, .md, .pdf, .html or .docx files")
     if not documents:
         raise CorpusError(f"no document in {folder} has any text to index; add paragraphs separated by blank lines")
     return documents

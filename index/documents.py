@@ -85,6 +85,9 @@ def safe_name(raw) -> str:
 def folder_lock(docs_dir: Path):
     """Hold the write lock of a documents folder: one add or remove at a time, across threads and processes."""
     docs_dir = Path(docs_dir)
+    if docs_dir.exists() and not docs_dir.is_dir():
+        raise UploadError(f"documents folder {docs_dir} is a file, not a folder; pass the folder that holds the "
+                          "documents with --docs")
     if not docs_dir.is_dir():
         raise UploadError(f"documents folder {docs_dir} does not exist; pass an existing folder with --docs")
     with open(docs_dir / LOCK_FILE, "a") as lock:

@@ -143,6 +143,23 @@ def test_missing_folder_is_refused(tmp_path):
         load_corpus(tmp_path / "nope")
 
 
+def test_a_file_given_as_the_folder_is_called_a_file_not_missing(tmp_path):
+    (tmp_path / "notes.txt").write_text("Notes\n\nA paragraph.\n")
+    with pytest.raises(CorpusError, match=r"notes.txt is a file, not a folder; pass the folder that holds"):
+        load_corpus(tmp_path / "notes.txt")
+
+
+def test_folder_of_only_unreadable_files_says_so_not_how_to_write_text(tmp_path):
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04garbage")
+    warnings = []
+    with pytest.raises(CorpusError) as e:
+        load_corpus(tmp_path, warn=warnings.append)
+    assert str(e.value).startswith(f"no document in {tmp_path} could be read (2 skipped, each with its reason above)")
+    assert "blank lines" not in str(e.value)
+    assert [w.split(":")[0] for w in warnings] == ["skipped broken.docx", "skipped empty.pdf"]
+
+
 def test_non_utf8_file_names_file_and_byte_offset(tmp_path):
     (tmp_path / "latin.txt").write_bytes("Title\n\nCaf\xe9 society.".encode("latin-1"))
     with pytest.raises(CorpusError, match=r"latin.txt: not UTF-8 \(bad byte at offset 10\)"):

@@ -110,6 +110,8 @@ def test_cli_batch_answers_each_line_and_reports_bad_lines(tmp_path):
 @pytest.mark.parametrize("args,message", [
     (["ask", "   "], "error: the question is empty"),
     (["ask", "--docs", "/nonexistent-folder", "hello"], "error: documents folder /nonexistent-folder does not exist"),
+    (["ask", "--docs", str(PROJECT / "seeds" / "000_d2e472f1f95dd8ec.txt"), "hello"],
+     f"error: documents folder {PROJECT / 'seeds' / '000_d2e472f1f95dd8ec.txt'} is a file, not a folder"),
 ])
 def test_cli_bad_input_gets_one_clear_line_and_nonzero_exit(args, message):
     out = run_cli(*args)

@@ -85,7 +85,8 @@ def test_not_a_zip_and_zip_bomb_are_skipped_with_one_warning(tmp_path):
     assert len(warnings) == 2
     assert warnings[0].startswith("skipped bomb.docx: the Word file would unpack to 230,686,7")
     assert "zip bomb" in warnings[0]
-    assert warnings[1].startswith("skipped broken.docx: ")
+    assert warnings[1].startswith("skipped broken.docx: a damaged zip archive (a Word file is one) that cannot be "
+                                  "opened, not read; save the document again as .docx")
 
 
 def test_docx_that_is_text_is_read_as_text(tmp_path):

@@ -58,7 +58,8 @@ class DocumentText:
 
 
 def sniff(path: Path) -> str:
-    """The kind of file by its content: "pdf", "docx", "zip" (a zip that is not a Word file), "html" or "text"."""
+    """The kind of file by its content: "pdf", "docx", "zip" (a zip that is not a Word file), "damaged zip" (one
+    that cannot be opened: a truncated or broken Word file), "html" or "text"."""
     with open(path, "rb") as f:
         head = f.read(SNIFF_BYTES)
     if b"%PDF-" in head[:1024]:
@@ -68,7 +69,7 @@ def sniff(path: Path) -> str:
             with zipfile.ZipFile(path) as z:
                 return "docx" if "word/document.xml" in z.namelist() else "zip"
         except (zipfile.BadZipFile, OSError):
-            return "zip"
+            return "damaged zip"
     low = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if low.startswith(b"<") and any(m in low for m in _HTML_MARKERS):
         return "html"
@@ -101,6 +102,9 @@ def read_document(path: Path, log: Callable[[str], None] = lambda msg: None) -> 
         from index.readers.docx import read_docx
 
         return read_docx(path)
+    if kind == "damaged zip":
+        raise UnreadableError(f"{path.name}: a damaged zip archive (a Word file is one) that cannot be opened, not "
+                              "read; save the document again as .docx, or remove it from the folder")
     if kind == "zip":
         raise UnreadableError(f"{path.name}: a zip archive that is not a Word document (no word/document.xml), "
                               "not read; save it as .docx or remove it from the folder")
