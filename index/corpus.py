@@ -23,6 +23,7 @@ from typing import Callable
 from index import pages as pg
 from index.errors import CorpusError
 from index.readers import DOC_SUFFIXES, Block, DocumentText, UnreadableError, read_document
+from index.readers.pdf_layout import join_hyphen
 from index.readers.text import clean_block, plain_document, read_text
 
 __all__ = ["CorpusError", "Document", "Paragraph", "UnreadableError", "list_document_files", "load_corpus",
@@ -138,8 +139,50 @@ def join_blocks(a: Block, b: Block, sep: str = " ") -> Block:
     return Block(text, pages, starts, a.kind, a.number)
 
 
-def _join_page_breaks(blocks: list[Block]) -> list[Block]:
-    """Join a body block that ends mid-sentence with the block that continues it after a page break."""
+_SPLIT_WORD = re.compile(r"[^\W\d_]-$")  # a block ending in a letter and a hyphen: a word cut at a page break
+_WORDS_AND_COMPOUNDS = re.compile(r"\w+(?:-\w+)*")
+
+
+def _split_word_vocabulary(blocks: list[Block]) -> tuple[set[str], set[str]]:
+    """The document's words and hyphenated words (lower case), as readers.pdf_layout.join_hyphen reads them,
+    leaving out the pieces at block edges that may be halves of one word ("cor-" / "pus")."""
+    words, hyphenated = set(), set()
+    for i, b in enumerate(blocks):
+        tokens = _WORDS_AND_COMPOUNDS.findall(b.text.lower())
+        if _SPLIT_WORD.search(b.text):
+            tokens = tokens[:-1]
+        if b.text[:1].islower():
+            tokens = tokens[1:]
+        for t in tokens:
+            words.update(t.split("-"))
+            if "-" in t:
+                hyphenated.add(t)
+    return words, hyphenated
+
+
+def _pull_up_continuations(blocks: list[Block], reach: int = 8) -> list[Block]:
+    """A PDF paragraph that ends in a word cut at a page break ("...evaluate GROBID for de-") continues in the
+    first later block that starts in lower case ("tecting inline citations..."), even when a table or a figure
+    caption at the top of the next page comes between: that block is moved up next to it, so the two are joined
+    and the table's blocks follow."""
+    blocks = list(blocks)
+    for i in range(len(blocks) - 1):
+        if blocks[i].kind == "heading" or not _SPLIT_WORD.search(blocks[i].text) or blocks[i + 1].text[:1].islower():
+            continue
+        for j in range(i + 2, min(i + 1 + reach, len(blocks))):
+            if blocks[j].text[:1].islower() and blocks[j].kind != "heading" and blocks[j].number is None:
+                blocks.insert(i + 1, blocks.pop(j))
+                break
+    return blocks
+
+
+def _join_page_breaks(blocks: list[Block], layout: bool = False) -> list[Block]:
+    """Join a body block that ends mid-sentence with the block that continues it after a page break. In a PDF
+    (`layout`), a word cut there loses its hyphen unless the document spells it with one ("cor-" / "pus" is
+    "corpus", "long-" / "term" stays "long-term")."""
+    if layout:
+        blocks = _pull_up_continuations(blocks)
+        vocabulary = _split_word_vocabulary(blocks)
     out: list[Block] = []
     for block in blocks:
         if out and block.number is None and out[-1].kind != "heading" and block.kind != "heading":
@@ -152,7 +195,13 @@ def _join_page_breaks(blocks: list[Block]) -> list[Block]:
                 and not _is_heading(block) and not _NUMBERED.match(block.text))
             if (not _ends_sentence(prev.text) and continues and not _is_metadata(prev)
                     and not _is_metadata(block)):
-                out[-1] = join_blocks(prev, block)
+                if layout and _SPLIT_WORD.search(prev.text) and block.text[:1].islower():
+                    text = join_hyphen(prev.text[:-1], block.text, vocabulary)
+                    sep = "-" if len(text) > len(prev.text) - 1 + len(block.text) else ""
+                    out[-1] = join_blocks(Block(prev.text[:-1], prev.pages, prev.page_starts, prev.kind, prev.number),
+                                          block, sep)
+                else:
+                    out[-1] = join_blocks(prev, block)
                 continue
         out.append(block)
     return out
@@ -181,7 +230,7 @@ def parse_blocks(name: str, source: DocumentText, warn: Callable[[str], None] = 
     if title is None:
         title = clean_block(_MD_HEADING.sub(r"\1", blocks[0].text))
         blocks = blocks[1:]
-    blocks = _join_page_breaks(blocks)
+    blocks = _join_page_breaks(blocks, layout=source.kind == "pdf")
     layout = source.kind != "text"
     by_share = source.kind in ("pdf", "html")
     n_numbered = sum(bool(_own_number(b) or b.number) for b in blocks)

@@ -2,7 +2,8 @@
 import pytest
 
 from conftest import DECLARATION, SEEDS, STATEMENT
-from index.corpus import CorpusError, load_corpus, parse_document, read_text
+from index.corpus import CorpusError, load_corpus, parse_blocks, parse_document, read_text
+from index.readers import Block, DocumentText
 
 
 def labels(doc):
@@ -182,3 +183,39 @@ def test_symlink_leaving_the_folder_is_not_followed(tmp_path):
     warnings = []
     assert [d.name for d in load_corpus(docs, warn=warnings.append)] == ["real.txt"]
     assert warnings == [f"skipped link.txt: a symlink to a file outside {docs}"]
+
+
+def pdf_blocks(*texts_and_pages) -> DocumentText:
+    return DocumentText([Block(t, (page,), (0,)) for t, page in texts_and_pages], title="Report", kind="pdf")
+
+
+def test_a_word_cut_at_a_page_break_is_joined_across_the_table_that_follows():
+    """A two-column PDF (the ACL S2ORC paper): "...evaluate GROBID for de-" ends a page, the next page opens with
+    a table and its caption, then "tecting inline citations...". The sentence is one paragraph again, on both
+    pages, and the table's blocks follow it."""
+    source = pdf_blocks(("We evaluate the parser for de-", 1), ("Domain Task Score", 2),
+                        ("Biomed NER 90.01", 2), ("Table 1: Scores of the parser on the test corpora.", 2),
+                        ("tecting inline citations in a corpus and found it reliable.", 2),
+                        ("Our pretraining corpus is larger.", 2))
+    doc = parse_blocks("report.pdf", source)
+    first = doc.paragraphs[0]
+    assert first.text == "We evaluate the parser for detecting inline citations in a corpus and found it reliable."
+    assert first.pages == (1, 2) and first.page_starts == (0, len("We evaluate the parser for de"))
+    assert [p.text for p in doc.paragraphs[1:]] == ["Table 1: Scores of the parser on the test corpora.",
+                                                    "Our pretraining corpus is larger."]
+
+
+def test_a_hyphen_at_a_page_break_goes_unless_the_document_spells_the_word_with_one():
+    source = pdf_blocks(("The resulting pretraining cor-", 1), ("pus holds long-term records of the long-", 2),
+                        ("term plan.", 3), ("A corpus of papers with a long-term view.", 3))
+    (joined, _) = parse_blocks("report.pdf", source).paragraphs
+    assert joined.text == "The resulting pretraining corpus holds long-term records of the long-term plan."
+    assert joined.pages == (1, 2, 3)
+
+
+def test_text_files_keep_their_paragraphs_in_order_even_after_a_trailing_hyphen(tmp_path):
+    texts = ["The council keeps a list of every house that it built in the town and in the villages around it pre-", "Table rows are kept in a separate file.",
+             "and post-war houses are listed there too."]
+    (tmp_path / "notes.txt").write_text("Notes\n\n" + "\n\n".join(texts) + "\n")
+    (doc,) = load_corpus(tmp_path)
+    assert [p.text for p in doc.paragraphs] == texts

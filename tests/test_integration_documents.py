@@ -97,6 +97,21 @@ def test_acl_two_column_paper_uses_its_printed_page_numbers():
     assert not any(re.fullmatch(r"49[6-8]\d", p.text) for p in doc.paragraphs)
 
 
+def test_acl_paper_joins_words_cut_at_page_breaks_even_past_a_table():
+    """4973 ends "...evaluate GROBID for de-", 4974 opens with Table 5 and its caption, then "tecting inline
+    citations..."; 4974 ends "pretraining cor-" and 4975 goes on "pus contains 16.4B tokens"."""
+    doc = parsed("pdf/acl2020-s2orc-two-column.pdf")
+    grobid = next(p for p in doc.paragraphs if "evaluate GROBID for de" in p.text)
+    assert "Ahmad and Afzal (2018) evaluate GROBID for detecting inline citations using a corpus of 5k" in grobid.text
+    assert grobid.pages == (4973, 4974) and grobid.section == "4 Evaluation"
+    assert grobid.text[grobid.page_starts[1]:].startswith("tecting inline citations")
+    assert not any(p.text.startswith("tecting") for p in doc.paragraphs)
+    size = next(p for p in doc.paragraphs if p.text.startswith("• Size:"))
+    assert "pretraining corpus contains 16.4B tokens" in size.text and size.pages == (4974, 4975)
+    text = " ".join(p.text for p in doc.paragraphs)
+    assert "cor- pus" not in text and "in- clude" not in text
+
+
 def test_geotopo_roman_front_matter_then_arabic_pages():
     doc = parsed("pdf/geotopo-roman-front-matter.pdf")
     first_pages = [p.pages[0] for p in doc.paragraphs]

@@ -189,7 +189,7 @@ def _vocabulary(pages: list[Page]) -> tuple[set[str], set[str]]:
     return words, hyphenated
 
 
-def _join_hyphen(left: str, right: str, vocabulary: tuple[set[str], set[str]]) -> str:
+def join_hyphen(left: str, right: str, vocabulary: tuple[set[str], set[str]]) -> str:
     """Join a line that ended in a (removed) hyphen with the next one. The hyphen is dropped when it split a
     word ("recog-" / "nise") and kept in a compound: one the document spells with a hyphen elsewhere, a common
     prefix ("non-"), a capitalised or numeric part, a URL, or two parts that are both words of the document."""
@@ -224,7 +224,7 @@ class _Run:
 
     def add(self, line: Line, label, vocabulary) -> None:
         if self.last.hyphen:
-            joined = _join_hyphen(self.text, line.text, vocabulary)
+            joined = join_hyphen(self.text, line.text, vocabulary)
         else:
             joined = f"{self.text} {line.text}"
         if label != self.pages[-1]:
@@ -320,7 +320,7 @@ def page_blocks(pages: list[Page]) -> tuple[list[Block], int | None]:
         if blocks and run.soft_start and prev_run is not None and _continues(prev_run, run, numbered):
             last = blocks[-1]
             if last.text.endswith("-"):
-                text = _join_hyphen(last.text[:-1], block.text, vocabulary)
+                text = join_hyphen(last.text[:-1], block.text, vocabulary)
                 sep_len = len(text) - len(last.text[:-1]) - len(block.text)
                 merged = pg.concat((last.text[:-1], last.pages, last.page_starts),
                                    (block.text, block.pages, block.page_starts), sep="-" if sep_len else "")
