@@ -25,6 +25,8 @@ _ASKS = [  # (type, question pattern), first match wins
                           r"have)\b[^?]*\b(cost|pay|paid|spend|spent|earn|earned|raise|raised|worth|charge|"
                           r"charged)\b|\b(what|which) (is|was|were|are|will be|would be) (the |its |their |his |her |"
                           r"a )?(\w+ )?(budget|cost|price|fee|salary|revenue|funding)s?\b", re.I)),
+    # A measure: "how long should you rub..." is not answered by "fall into one of three categories".
+    ("measure", re.compile(r"\bhow (long|far|fast|tall|deep|wide|heavy)\b", re.I)),
     ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (number|percentage|"
                           r"amount|share|proportion|size)\b|\b(tariff|interest) rates?\b", re.I)),
     ("place", re.compile(r"^\s*where\b|\bin (which|what) (city|country|town|place|capital|region)\b", re.I)),
@@ -50,12 +52,25 @@ _HAS = {
                          r"won|crowns?|kronor|krona)\b|\b\d[\d.,]*\s?(million|billion|trillion)\b|"
                          r"\b(hundred|thousand|million|billion|trillion)s?\s+(of\s+)?(dollars|pounds|euros|yen)\b",
                          re.I),
+    # A figure with a unit of time, length, speed, weight or share ("14 months", "1,230 km", "one year", "30 %"),
+    # or a span named by its unit ("a decade", "half an hour", "for weeks"); a time counts too (below): "how
+    # long" is often answered "since the 1950s" or "until 1796".
+    "measure": re.compile(rf"(\d[\d.,]*|{_NUMBER_WORD}|\ba|\ban|\bfew|\bseveral|\bmany)[\s-]+(\w+[\s-]+)?"
+                         r"(seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|decades?|"
+                         r"centur(y|ies)|millenni(um|a)|mm|cm|m|km|metres?|meters?|kilomet(re|er)s?|miles?|feet|"
+                         r"foot|ft|inch(es)?|yards?|mph|km/h|kph|knots?|kg|kilograms?|grams?|g|tonnes?|tons?|lbs?|"
+                         r"ounces?|oz|per ?cent|%|degrees?|°)(?!\w)|"
+                         r"\b\d[\d.,]*\s?(%|°|km|mm|cm|kg|m|g|ft)(?!\w)|\bfor (days|weeks|months|years|decades|centuries)\b",
+                         re.I),
     # A count or amount: digits that are not a year on their own, a currency sign, or a number word.
     "number": re.compile(r"[$£€¥]\s?\d|\b\d+([.,]\d+)*\s?%|(?<![\d.])\b(?!(1[5-9]|20)\d\d\b)\d+([.,]\d+)*\b|"
                          + _NUMBER_WORD, re.I),
 }
 
-DESCRIBE = {"ordinal": "a rank or an ordinal (first, tenth)", "day": "a specific date", "time": "a date or time", "number": "a number or amount", "amount": "a sum of money", "place": "a place"}
+_HAS["measure"] = re.compile(rf"{_HAS['measure'].pattern}|\b{_MONTH}\b|\b(1[0-9]|20)\d\d(s)?\b|\bcentur(y|ies)\b|"
+                             r"\b(seconds|minutes|hours|days|weeks|months|years|decades)\b", re.I)
+
+DESCRIBE = {"ordinal": "a rank or an ordinal (first, tenth)", "day": "a specific date", "time": "a date or time", "number": "a number or amount", "measure": "a measure (a length, a duration, a speed)", "amount": "a sum of money", "place": "a place"}
 # Kinds that only reorder candidate sentences: place names are too varied to refuse an answer for lacking one.
 PREFERRED_ONLY = {"place"}
 
@@ -80,7 +95,8 @@ def asks_who_signed(question: str) -> bool:
 
 
 def expected_answer_type(question: str) -> str | None:
-    """'ordinal', 'day', 'time', 'amount', 'number' or 'place' when the question asks for one, else None."""
+    """'ordinal', 'day', 'time', 'amount', 'measure', 'number' or 'place' when the question asks for one, else
+    None."""
     for kind, pattern in _ASKS:
         if pattern.search(question):
             return kind

@@ -154,6 +154,22 @@ def test_a_question_for_a_sum_of_money_is_not_answered_by_a_sentence_without_one
     assert answer.notes == ["The question asks for a sum of money, and none of the closest passages states one."]
 
 
+def test_how_long_is_not_answered_by_a_count_without_a_unit(tmp_path):
+    """The user check's near miss: "How long should you rub hand sanitiser in?" answered by "...fall into one of
+    three categories:". A count is not a measure; a figure with a unit of time or length is."""
+    docs = {"works.txt": "Harbour Works\n\nTwo dredgers of the harbour of Portwick will deepen the channel.\n\n"
+                         "The dredgers of the harbour of Portwick come from three ports.\n"}
+    refused = assistant_over(tmp_path, docs).ask("How long will the dredgers of the harbour of Portwick work?")
+    assert not refused.answered
+    assert refused.notes == ["The question asks for a measure (a length, a duration, a speed), and none of the "
+                             "closest passages states one."]
+    docs["works.txt"] += "\nThe dredgers of the harbour of Portwick will work for six weeks.\n"
+    (tmp_path / "more").mkdir()
+    answer = assistant_over(tmp_path / "more", docs).ask("How long will the dredgers of the harbour of Portwick work?")
+    best = answer.citations[0].quote if answer.answered else answer.closest.paragraph.text  # evidence: fake embedder
+    assert "six weeks" in best and not answer.notes
+
+
 SIGNED = {"accord.txt": """Harbour Accord
 
 1. The harbour boards of Portwick and Eastmere will share one pilot service from next year.

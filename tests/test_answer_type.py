@@ -13,6 +13,9 @@ from retriever.answer_type import asks_for_person, asks_who_signed, expected_ans
     ("On what date will the meeting be held?", "day"),
     ("When was the agreement signed?", "time"),
     ("Which round of talks was it?", "ordinal"),
+    ("How long should you rub hand sanitiser into your hands?", "measure"),
+    ("How fast can a peregrine falcon fly?", "measure"),
+    ("How old was the king?", "number"),
     ("In which city was the declaration signed?", "place"),
     ("What do the ministers say about Russia?", None),
 ])
@@ -30,6 +33,20 @@ def test_the_kind_of_fact_a_question_asks_for(question, kind):
 ])
 def test_a_sum_of_money_is_told_from_a_mere_number(text, stated):
     assert states("amount", text) is stated
+
+
+@pytest.mark.parametrize("text,stated", [
+    ("Rub the gel over your hands for 20-30 seconds.", True),
+    ("The ventilation needs a thorough examination at least once every 14 months.", True),
+    ("The delay in making the application was about one year.", True),
+    ("The falcon dives at over 300 km/h.", True),
+    ("Plague lasted in the empire until the second quarter of the 19th century.", True),  # how long: until when
+    ("Such motions have been debated since the 1950s.", True),
+    ("Hand sanitising products generally fall into one of three categories:", False),  # "fall" is no season here
+    ("We will deepen collaboration between our two countries.", False),
+])
+def test_a_measure_is_a_figure_with_a_unit_or_a_span_of_time(text, stated):
+    assert states("measure", text) is stated
 
 
 @pytest.mark.parametrize("question,person", [
