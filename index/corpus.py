@@ -22,8 +22,9 @@ from typing import Callable
 
 from index import pages as pg
 from index.errors import CorpusError
+from index.paths import documents_folder_problem
 from index.readers import DOC_SUFFIXES, Block, DocumentText, UnreadableError, read_document
-from index.readers.pdf_layout import join_hyphen
+from index.readers.pdf_layout import hyphen_separator
 from index.readers.text import clean_block, plain_document, read_text
 
 __all__ = ["CorpusError", "Document", "Paragraph", "UnreadableError", "list_document_files", "load_corpus",
@@ -147,7 +148,7 @@ def _split_word_vocabulary(blocks: list[Block]) -> tuple[set[str], set[str]]:
     """The document's words and hyphenated words (lower case), as readers.pdf_layout.join_hyphen reads them,
     leaving out the pieces at block edges that may be halves of one word ("cor-" / "pus")."""
     words, hyphenated = set(), set()
-    for i, b in enumerate(blocks):
+    for b in blocks:
         tokens = _WORDS_AND_COMPOUNDS.findall(b.text.lower())
         if _SPLIT_WORD.search(b.text):
             tokens = tokens[:-1]
@@ -196,10 +197,8 @@ def _join_page_breaks(blocks: list[Block], layout: bool = False) -> list[Block]:
             if (not _ends_sentence(prev.text) and continues and not _is_metadata(prev)
                     and not _is_metadata(block)):
                 if layout and _SPLIT_WORD.search(prev.text) and block.text[:1].islower():
-                    text = join_hyphen(prev.text[:-1], block.text, vocabulary)
-                    sep = "-" if len(text) > len(prev.text) - 1 + len(block.text) else ""
-                    out[-1] = join_blocks(Block(prev.text[:-1], prev.pages, prev.page_starts, prev.kind, prev.number),
-                                          block, sep)
+                    cut = Block(prev.text[:-1], prev.pages, prev.page_starts, prev.kind, prev.number)
+                    out[-1] = join_blocks(cut, block, hyphen_separator(cut.text, block.text, vocabulary))
                 else:
                     out[-1] = join_blocks(prev, block)
                 continue
@@ -319,11 +318,9 @@ def list_document_files(folder: Path, warn: Callable[[str], None] = lambda msg: 
     """The documents (.txt, .md, .pdf, .html, .htm, .docx) directly in `folder`, sorted; symlinks that leave
     the folder are skipped (with a warning), so pointing the tool at a folder never reads files outside it."""
     folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise CorpusError(f"documents folder {folder} is a file, not a folder; pass the folder that holds the "
-                          "documents with --docs")
-    if not folder.is_dir():
-        raise CorpusError(f"documents folder {folder} does not exist; pass an existing folder with --docs")
+    problem = documents_folder_problem(folder)
+    if problem:
+        raise CorpusError(problem)
     root = folder.resolve()
     files = []
     for path in sorted(folder.iterdir()):

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable, Iterable
 
 from index.errors import CorpusError
+from index.paths import documents_folder_problem
 from index.readers import DOC_SUFFIXES
 
 TRASH = ".trash"
@@ -85,11 +86,9 @@ def safe_name(raw) -> str:
 def folder_lock(docs_dir: Path):
     """Hold the write lock of a documents folder: one add or remove at a time, across threads and processes."""
     docs_dir = Path(docs_dir)
-    if docs_dir.exists() and not docs_dir.is_dir():
-        raise UploadError(f"documents folder {docs_dir} is a file, not a folder; pass the folder that holds the "
-                          "documents with --docs")
-    if not docs_dir.is_dir():
-        raise UploadError(f"documents folder {docs_dir} does not exist; pass an existing folder with --docs")
+    problem = documents_folder_problem(docs_dir)
+    if problem:
+        raise UploadError(problem)
     with open(docs_dir / LOCK_FILE, "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         try:

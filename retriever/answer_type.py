@@ -13,6 +13,18 @@ _NUMBER_WORD = (r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twe
                 r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|"
                 r"percent|per cent)\b")
 
+_YEAR_OR_CENTURY = r"\b(1[0-9]|20)\d\d(s)?\b|\bcentur(y|ies)\b"
+# A figure with a unit of time, length, speed, weight or share ("14 months", "1,230 km", "one year", "30 %"), a
+# span named by its unit ("a decade", "half an hour", "for weeks"), or a time: "how long" is often answered
+# "since the 1950s" or "until 1796" (a month or a year, not a season: "fall into" is no measure).
+_MEASURE = (rf"(\d[\d.,]*|{_NUMBER_WORD}|\ba|\ban|\bfew|\bseveral|\bmany)[\s-]+(\w+[\s-]+)?"
+            r"(seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|decades?|"
+            r"centur(y|ies)|millenni(um|a)|mm|cm|m|km|metres?|meters?|kilomet(re|er)s?|miles?|feet|"
+            r"foot|ft|inch(es)?|yards?|mph|km/h|kph|knots?|kg|kilograms?|grams?|g|tonnes?|tons?|lbs?|"
+            r"ounces?|oz|per ?cent|%|degrees?|°)(?!\w)|"
+            r"\b\d[\d.,]*\s?(%|°|km|mm|cm|kg|m|g|ft)(?!\w)|\bfor (days|weeks|months|years|decades|centuries)\b|"
+            rf"\b{_MONTH}\b|{_YEAR_OR_CENTURY}|\b(seconds|minutes|hours|days|weeks|months|years|decades)\b")
+
 _ORDINAL_WORD = (r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
                  r"thirteenth|fourteenth|fifteenth|twentieth|hundredth|inaugural|last|final")
 
@@ -38,9 +50,9 @@ _HAS = {
     "ordinal": re.compile(rf"\b({_ORDINAL_WORD})\b|\b\d+(st|nd|rd|th)\b", re.I),
     "day": re.compile(rf"\b\d{{1,2}}(st|nd|rd|th)?\s+{_MONTH}\b|\b{_MONTH}\s+\d{{1,2}}\b|"
                       r"\b\d{1,2}[./-]\d{1,2}[./-]\d{2,4}\b", re.I),
-    "time": re.compile(rf"\b{_MONTH}\b|\b(1[0-9]|20)\d\d(s)?\b|\b(spring|summer|autumn|fall|winter)\b|"
+    "time": re.compile(rf"\b{_MONTH}\b|{_YEAR_OR_CENTURY}|\b(spring|summer|autumn|fall|winter)\b|"
                        r"\b(this|next|last|previous|coming) (year|month|week|decade|century)\b|"
-                       r"\b(today|tomorrow|yesterday)\b|\bcentur(y|ies)\b|\b(BC|AD|BCE|CE)\b|"
+                       r"\b(today|tomorrow|yesterday)\b|\b(BC|AD|BCE|CE)\b|"
                        r"\b\d+(st|nd|rd|th)\b", re.I),
     # A named place after a preposition: "at London", "in the Sahel", "to Paris".
     "place": re.compile(r"\b(in|at|to|from|near|inside|outside)\s+(the\s+)?[A-Z][\w-]+"),
@@ -52,23 +64,11 @@ _HAS = {
                          r"won|crowns?|kronor|krona)\b|\b\d[\d.,]*\s?(million|billion|trillion)\b|"
                          r"\b(hundred|thousand|million|billion|trillion)s?\s+(of\s+)?(dollars|pounds|euros|yen)\b",
                          re.I),
-    # A figure with a unit of time, length, speed, weight or share ("14 months", "1,230 km", "one year", "30 %"),
-    # or a span named by its unit ("a decade", "half an hour", "for weeks"); a time counts too (below): "how
-    # long" is often answered "since the 1950s" or "until 1796".
-    "measure": re.compile(rf"(\d[\d.,]*|{_NUMBER_WORD}|\ba|\ban|\bfew|\bseveral|\bmany)[\s-]+(\w+[\s-]+)?"
-                         r"(seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|decades?|"
-                         r"centur(y|ies)|millenni(um|a)|mm|cm|m|km|metres?|meters?|kilomet(re|er)s?|miles?|feet|"
-                         r"foot|ft|inch(es)?|yards?|mph|km/h|kph|knots?|kg|kilograms?|grams?|g|tonnes?|tons?|lbs?|"
-                         r"ounces?|oz|per ?cent|%|degrees?|°)(?!\w)|"
-                         r"\b\d[\d.,]*\s?(%|°|km|mm|cm|kg|m|g|ft)(?!\w)|\bfor (days|weeks|months|years|decades|centuries)\b",
-                         re.I),
+    "measure": re.compile(_MEASURE, re.I),
     # A count or amount: digits that are not a year on their own, a currency sign, or a number word.
     "number": re.compile(r"[$£€¥]\s?\d|\b\d+([.,]\d+)*\s?%|(?<![\d.])\b(?!(1[5-9]|20)\d\d\b)\d+([.,]\d+)*\b|"
                          + _NUMBER_WORD, re.I),
 }
-
-_HAS["measure"] = re.compile(rf"{_HAS['measure'].pattern}|\b{_MONTH}\b|\b(1[0-9]|20)\d\d(s)?\b|\bcentur(y|ies)\b|"
-                             r"\b(seconds|minutes|hours|days|weeks|months|years|decades)\b", re.I)
 
 DESCRIBE = {"ordinal": "a rank or an ordinal (first, tenth)", "day": "a specific date", "time": "a date or time", "number": "a number or amount", "measure": "a measure (a length, a duration, a speed)", "amount": "a sum of money", "place": "a place"}
 # Kinds that only reorder candidate sentences: place names are too varied to refuse an answer for lacking one.

@@ -214,8 +214,8 @@ def test_a_hyphen_at_a_page_break_goes_unless_the_document_spells_the_word_with_
 
 
 def test_text_files_keep_their_paragraphs_in_order_even_after_a_trailing_hyphen(tmp_path):
-    texts = ["The council keeps a list of every house that it built in the town and in the villages around it pre-", "Table rows are kept in a separate file.",
-             "and post-war houses are listed there too."]
+    texts = ["The council keeps a list of every house that it built in the town and in the villages around it pre-",
+             "Table rows are kept in a separate file.", "and post-war houses are listed there too."]
     (tmp_path / "notes.txt").write_text("Notes\n\n" + "\n\n".join(texts) + "\n")
     (doc,) = load_corpus(tmp_path)
     assert [p.text for p in doc.paragraphs] == texts

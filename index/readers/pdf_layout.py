@@ -212,6 +212,12 @@ def join_hyphen(left: str, right: str, vocabulary: tuple[set[str], set[str]]) ->
     return left + right
 
 
+def hyphen_separator(left: str, right: str, vocabulary: tuple[set[str], set[str]]) -> str:
+    """What join_hyphen puts between `left` (its hyphen removed) and `right`: "-" in a compound, "" in a split
+    word; for joins that must also carry page offsets (pages.concat takes the separator)."""
+    return "-" if len(join_hyphen(left, right, vocabulary)) > len(left) + len(right) else ""
+
+
 class _Run:
     """A block being built: its text, pages and where each page starts, and its geometry so far."""
 
@@ -320,10 +326,9 @@ def page_blocks(pages: list[Page]) -> tuple[list[Block], int | None]:
         if blocks and run.soft_start and prev_run is not None and _continues(prev_run, run, numbered):
             last = blocks[-1]
             if last.text.endswith("-"):
-                text = join_hyphen(last.text[:-1], block.text, vocabulary)
-                sep_len = len(text) - len(last.text[:-1]) - len(block.text)
                 merged = pg.concat((last.text[:-1], last.pages, last.page_starts),
-                                   (block.text, block.pages, block.page_starts), sep="-" if sep_len else "")
+                                   (block.text, block.pages, block.page_starts),
+                                   sep=hyphen_separator(last.text[:-1], block.text, vocabulary))
             else:
                 merged = pg.concat((last.text, last.pages, last.page_starts),
                                    (block.text, block.pages, block.page_starts))
