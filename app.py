@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="app.py", description="Grounded answers with paragraph citations.",
                                      allow_abbrev=False)
-    parser.add_argument("--docs", help="folder of .txt/.md documents (default: seeds/)")
+    parser.add_argument("--docs", help="folder of documents: .txt, .md, .pdf, .html, .docx (default: seeds/)")
     parser.add_argument("--index", help="index folder (default: derived from --docs and --model, inside .index/)")
     parser.add_argument("--model", help=help_text())
     parser.add_argument("--store", help=STORE_HELP)

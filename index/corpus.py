@@ -40,6 +40,17 @@ def is_signatory_block(text: str) -> bool:
 
 
 HEADING_MAX_WORDS = 12  # a heading is a short line; longer lines are body text
+# What a short unpunctuated line that is a heading never holds: a web address ("... is at https://www.nhs.uk/"),
+# an equals sign (a displayed formula, "J ="), or the figures of a table row (see _table_row).
+_NOT_A_HEADING = re.compile(r"://|\bwww\.|=")
+_FIGURE = re.compile(r"(?<![\w.])\d[\d.,%]*(?![\w.])")
+
+
+def _table_row(text: str) -> bool:
+    """Three figures, or two with a decimal point or a percent sign ("Bibliography entries 27.6 21.9"); a
+    heading may carry a section number or a date ("On 22 November 2011"), not a row of measurements."""
+    figures = _FIGURE.findall(text)
+    return len(figures) >= 3 or (len(figures) == 2 and any("." in f.rstrip(".") or "%" in f for f in figures))
 SENTENCE_END = ".!?:;\"'”’)]"
 # A PDF or web page counts as numbered when at least this share of its body blocks carry a typed number: a
 # short "1. 2. 3." list inside prose must not turn the whole document into P-labels. (Text files keep the
@@ -121,7 +132,8 @@ def _is_heading(block: Block) -> bool:
     if _MD_HEADING.match(text):
         return True
     return (len(text.split()) <= HEADING_MAX_WORDS and not _ends_sentence(text)
-            and text[:1].isupper() and not _NUMBERED.match(text))
+            and text[:1].isupper() and not _NUMBERED.match(text) and not _NOT_A_HEADING.search(text)
+            and not _table_row(text))
 
 
 def _is_metadata(block: Block) -> str | None:
@@ -301,8 +313,9 @@ def _unique_labels(name: str, paragraphs: list[Paragraph], strict: bool, warn) -
     dupes = sorted({lab for lab in labels if labels.count(lab) > 1}, key=lambda s: (len(s), s))
     if strict:
         raise CorpusError(f"{name}: paragraph numbers {', '.join(dupes)} occur twice; fix the numbering")
-    warn(f"{name}: paragraph numbers {', '.join(dupes[:10])} occur more than once; "
-         "later ones are labelled 12-2, 12-3, ...")
+    shown = ", ".join(dupes[:10]) + (f" and {len(dupes) - 10} more" if len(dupes) > 10 else "")
+    which = f"paragraph number {shown} occurs" if len(dupes) == 1 else f"paragraph numbers {shown} occur"
+    warn(f"{name}: {which} more than once; later ones are labelled {dupes[0]}-2, {dupes[0]}-3, ...")
     seen: dict[str, int] = {}
     out = []
     for p in paragraphs:
@@ -322,16 +335,21 @@ def list_document_files(folder: Path, warn: Callable[[str], None] = lambda msg: 
     if problem:
         raise CorpusError(problem)
     root = folder.resolve()
-    files = []
+    files, outside = [], 0
     for path in sorted(folder.iterdir()):
         # Hidden names are never documents: uploads in progress (.upload-*) and the .trash/ folder.
         if path.suffix.lower() not in DOC_SUFFIXES or path.name.startswith("."):
             continue
         if path.is_symlink() and root not in path.resolve().parents:
             warn(f"skipped {path.name}: a symlink to a file outside {folder}")
+            outside += 1
             continue
         if path.is_file():
             files.append(path)
+    if not files and outside:
+        raise CorpusError(f"no documents in {folder}: its {outside} document file(s) are symlinks to files "
+                          "outside it, which are never read; copy the files into the folder or pass the folder "
+                          "that holds them with --docs")
     if not files:
         raise CorpusError(f"no documents (.txt, .md, .pdf, .html, .docx) in {folder}; add some or pass "
                           "another folder with --docs")

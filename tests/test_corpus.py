@@ -185,6 +185,18 @@ def test_symlink_leaving_the_folder_is_not_followed(tmp_path):
     assert warnings == [f"skipped link.txt: a symlink to a file outside {docs}"]
 
 
+def test_a_folder_of_only_outside_symlinks_says_so(tmp_path):
+    """A folder of links to documents kept elsewhere is a natural way to pick files; it must not be told it has
+    no documents."""
+    outside = tmp_path / "outside.txt"
+    outside.write_text("Secret\n\nDo not index me.\n")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "link.txt").symlink_to(outside)
+    with pytest.raises(CorpusError, match=r"its 1 document file\(s\) are symlinks to files outside it.*copy the files"):
+        load_corpus(docs)
+
+
 def pdf_blocks(*texts_and_pages) -> DocumentText:
     return DocumentText([Block(t, (page,), (0,)) for t, page in texts_and_pages], title="Report", kind="pdf")
 
@@ -219,3 +231,29 @@ def test_text_files_keep_their_paragraphs_in_order_even_after_a_trailing_hyphen(
     (tmp_path / "notes.txt").write_text("Notes\n\n" + "\n\n".join(texts) + "\n")
     (doc,) = load_corpus(tmp_path)
     assert [p.text for p in doc.paragraphs] == texts
+
+
+def test_a_repeated_paragraph_number_in_a_word_file_is_relabelled_and_the_warning_names_it():
+    blocks = [Block(t, (), ()) for t in ("Judgment", "1. The claim.", "4. First four.", "5. Five.",
+                                         "4. Second four.")]
+    warnings = []
+    doc = parse_blocks("j.docx", DocumentText(blocks, title="Judgment", kind="docx"), warn=warnings.append)
+    assert [p.label for p in doc.paragraphs] == ["1", "4", "5", "4-2"]
+    assert warnings == ["j.docx: paragraph number 4 occurs more than once; later ones are labelled 4-2, 4-3, ..."]
+
+
+def test_a_web_address_a_formula_or_a_table_row_is_not_taken_for_a_heading():
+    """Short unpunctuated lines that are headings by shape but not by content: the text under them keeps the
+    section it is in."""
+    text = ("Guidance\n\nRegulators\n\nBiocides are regulated by the HSE.\n\n"
+            "Medicines advice is at https://info.mhra.gov.uk/forms\n\nThe MHRA regulates medicines.\n\n"
+            "Score = 2 x J x 2\n\nThe index is computed from titles.\n\n"
+            "Bibliography entries 27.6 21.9\n\nMost entries are linked.\n\n"
+            "Heard on 22 November 2011\n\nThe appeal was dismissed.\n")
+    doc = parse_document("g.txt", text)
+    sections = {p.text: p.section for p in doc.paragraphs}
+    assert sections["The MHRA regulates medicines."] == "Regulators"
+    assert sections["The index is computed from titles."] == "Regulators"
+    assert sections["Most entries are linked."] == "Regulators"
+    # a date is no table row: the last short line is a heading as before
+    assert sections["The appeal was dismissed."] == "Heard on 22 November 2011"

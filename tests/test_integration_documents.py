@@ -112,6 +112,29 @@ def test_acl_paper_joins_words_cut_at_page_breaks_even_past_a_table():
     assert "cor- pus" not in text and "in- clude" not in text
 
 
+def test_acl_paper_keeps_run_in_headings_in_their_paragraphs_and_takes_no_table_row_for_a_section():
+    """The paper opens paragraphs with bold run-in headings ("Selecting PDFs We remove PDFs which are less /
+    likely to be academic papers"), and its tables have bold, short header rows ("Filter   Number of papers")."""
+    doc = parsed("pdf/acl2020-s2orc-two-column.pdf")
+    selecting = next(p for p in doc.paragraphs if p.text.startswith("Selecting PDFs"))
+    assert selecting.text.startswith("Selecting PDFs We remove PDFs which are less likely to be academic papers.")
+    assert selecting.section == "2.1 Processing PDFs"
+    assert not any(p.text.startswith("likely to be academic papers") for p in doc.paragraphs)
+    sections = {p.section for p in doc.paragraphs}
+    for row in ("Filter Number of papers", "Domain Dataset Reference Task SCIBERT S2ORC-SCIBERT", "J =",
+                "Evaluated task Title Authors", "Language model Training data"):
+        assert row not in sections
+    linking = next(p for p in doc.paragraphs if p.text.startswith("We present these evaluation results in Table 6"))
+    assert linking.section == "4 Evaluation"
+
+
+def test_opss_pdf_takes_no_line_with_a_web_address_for_a_section():
+    doc = parsed("pdf/uk-opss-hand-sanitising-guidance-2020.pdf")
+    assert not [p.section for p in doc.paragraphs if "https://" in p.section]
+    nhs = next(p for p in doc.paragraphs if p.text.startswith("NHS guidance on Covid-19 is at https://www.nhs.uk"))
+    assert nhs.section == "Further information"
+
+
 def test_geotopo_roman_front_matter_then_arabic_pages():
     doc = parsed("pdf/geotopo-roman-front-matter.pdf")
     first_pages = [p.pages[0] for p in doc.paragraphs]

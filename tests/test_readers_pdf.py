@@ -110,6 +110,39 @@ def test_hyphens_are_removed_in_split_words_and_kept_in_compounds(tmp_path):
     assert blocks
 
 
+def test_a_run_in_heading_stays_in_its_paragraph_and_a_table_header_is_no_section(tmp_path):
+    """A paper's bold run-in heading ("Selecting PDFs We remove...") opens a body line: the paragraph is not cut
+    after that line. A table's bold header row ("Filter      Number of papers") is short and unpunctuated like a
+    heading, but its wide column gap says it is a row: the text after the table stays in its real section."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "paper.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(72, 780, "Corpus Report")
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(72, 740, "2 Processing")
+    c.drawString(72, 712, "Selecting PDFs")
+    c.setFont("Helvetica", 11)
+    c.drawString(72 + c.stringWidth("Selecting PDFs ", "Helvetica-Bold", 11), 712, "We remove PDFs which are less")
+    c.drawString(72, 698, "likely to be academic papers, such as slides and reports.")
+    c.setFont("Helvetica-Bold", 11)
+    c.drawString(72, 660, "Filter")
+    c.drawString(300, 660, "Number of papers")
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 646, "No title")
+    c.drawString(300, 646, "20k")
+    c.drawString(72, 610, "The remaining papers are kept for the corpus.")
+    c.save()
+    doc = read_pdf_doc(path)
+    by_start = {p.text.split(".")[0]: p for p in doc.paragraphs}
+    run_in = by_start["Selecting PDFs We remove PDFs which are less likely to be academic papers, such as slides and "
+                      "reports"]
+    assert run_in.section == "2 Processing"
+    assert by_start["The remaining papers are kept for the corpus"].section == "2 Processing"
+    assert [h for h, _ in doc.headings] == ["2 Processing"]
+
+
 def test_two_columns_are_read_column_by_column(tmp_path):
     paras = [f"Paragraph number {i} talks about topic {i} in several words so that it wraps over more than one "
              f"line of the narrow column, ending here {i}." for i in range(1, 31)]

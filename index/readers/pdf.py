@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from index.pdfium_lock import serialised
 
+import ctypes
 import re
 import shutil
 import subprocess
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 from typing import Callable
 
@@ -62,6 +64,49 @@ def _char_index_map(text: str, count: int) -> Callable[[int], int]:
     return lambda i: min(starts[i], count - 1)
 
 
+_WHITE = re.compile(r"\s+")
+TABLE_GAP = 2.0  # a gap between two characters of a line this many line heights wide separates table columns
+
+
+_BOLD_NAME = re.compile(rb"bold|black|heavy|demi", re.I)
+
+
+def _bold(textpage, index: int) -> bool:
+    """Whether one character is set in a bold font: its weight, or for a font that gives none (the standard
+    fonts, "Helvetica-Bold", have no descriptor) its name."""
+    import pypdfium2.raw as pdfium_c
+
+    weight = pdfium_c.FPDFText_GetFontWeight(textpage.raw, index)
+    if weight > 0:
+        return weight >= 600
+    size = pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, None, 0, None)
+    if size <= 0:
+        return False
+    name = ctypes.create_string_buffer(size)
+    pdfium_c.FPDFText_GetFontInfo(textpage.raw, index, name, size, None)
+    return bool(_BOLD_NAME.search(name.value))
+
+
+def _widest_gap(textpage, char_at, seg: str, offset: int) -> float:
+    """The widest space between two words of one line, in PDF points: from the last visible character before
+    a run of white space to the first after it (PDFium puts a space wherever characters stand apart). Accents
+    that PDFium gives as separate characters ("Farber ¨") are passed over: their boxes sit apart from the letter."""
+    def visible(i: int) -> bool:
+        return not seg[i].isspace() and unicodedata.category(seg[i]) not in ("Sk", "Mn", "Lm")
+
+    widest, lead = 0.0, len(seg) - len(seg.lstrip())
+    for space in _WHITE.finditer(seg.strip()):
+        before, after = space.start() + lead - 1, space.end() + lead
+        while before >= 0 and not visible(before):
+            before -= 1
+        while after < len(seg) and not visible(after):
+            after += 1
+        if before >= 0 and after < len(seg):
+            left = textpage.get_charbox(char_at(offset + before))[2]
+            widest = max(widest, textpage.get_charbox(char_at(offset + after))[0] - left)
+    return widest
+
+
 def page_lines(page, index: int) -> list[Line]:
     """The visual lines of one page, in PDFium's reading order, with their boxes (loose: font ascent to
     descent, so line heights compare across lines)."""
@@ -98,7 +143,10 @@ def page_lines(page, index: int) -> list[Line]:
                 clean, hyphen = clean[:-1], True
             if clean:
                 line = Line(clean, left, right, top, bottom, index, hyphen)
-                line.bold = pdfium_c.FPDFText_GetFontWeight(textpage.raw, char_at(first)) >= 600
+                # Bold only when it starts and ends bold: a run-in heading ("Selecting PDFs We remove...") opens
+                # a body line in bold, and that line is not a heading to cut the paragraph after.
+                line.bold = all(_bold(textpage, char_at(i)) for i in (first, last))
+                line.table = _widest_gap(textpage, char_at, seg, m.start()) > TABLE_GAP * (top - bottom)
                 lines.append(line)
         return lines
     finally:

@@ -57,7 +57,8 @@ class Line:
     page: int  # page index in the file
     hyphen: bool = False  # the line ends in a hyphen that may be a line-end break of a word
     starts_par: bool = False  # the source (OCR) says a paragraph starts here
-    bold: bool = False  # the line starts in a bold font
+    bold: bool = False  # the line starts and ends in a bold font
+    table: bool = False  # the line has a gap wide enough to part table columns ("Filter      Number of papers")
 
     @property
     def size(self) -> float:
@@ -227,6 +228,7 @@ class _Run:
         self.max_x1 = line.x1
         self.n_lines = 1
         self.bold = line.bold  # every line so far is bold
+        self.table = line.table  # some line so far is a table row
 
     def add(self, line: Line, label, vocabulary) -> None:
         if self.last.hyphen:
@@ -241,12 +243,15 @@ class _Run:
         self.max_x1 = max(self.max_x1, line.x1)
         self.n_lines += 1
         self.bold = self.bold and line.bold
+        self.table = self.table or line.table
 
     def block(self) -> Block:
         text = self.text + ("-" if self.last.hyphen else "")
-        # a short all-bold block without final punctuation is a heading, even when it starts with "2.4"
-        heading = self.bold and len(text.split()) <= 12 and not _ends_sentence(text)
-        return Block(text, tuple(self.pages), tuple(self.starts), "heading" if heading else "")
+        # a short all-bold block without final punctuation is a heading, even when it starts with "2.4"; a table
+        # row never is, though its header row is short, bold and unpunctuated too
+        heading = self.bold and len(text.split()) <= 12 and not _ends_sentence(text) and not self.table
+        kind = "body" if self.table else "heading" if heading else ""
+        return Block(text, tuple(self.pages), tuple(self.starts), kind)
 
 
 def _starts_new(run: _Run, line: Line, pitch: float) -> str:
