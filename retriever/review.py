@@ -148,6 +148,9 @@ class Cell:
     evidence: float = 0.0
     closest: dict | None = None  # not stated: {paragraph, quote, evidence} of the best passage below threshold
     reason: str | None = None  # not read: why the file is not in the index
+    # The quote page's position in the file when the printed number differs ("p. 4969" is the PDF's page 1):
+    # shown in the terminal as `ask` shows it, not part of the JSON cell.
+    quote_pdf_page: int | None = None
 
     def to_json(self) -> dict:
         out = {"doc": self.doc, "title": self.title, "question": self.question, "status": self.status,
@@ -237,8 +240,10 @@ def cell_of(index, question: str, doc: str, title: str, answer, query_vector) ->
     """The cell of one answer kept to one document."""
     if answer.answered and answer.citations:
         c = answer.citations[0]
-        return Cell(doc, title, question, STATED, c.quote, c.paragraph.label, list(c.paragraph.pages),
-                    c.quote_page, answer.evidence)
+        p = c.paragraph
+        pdf_page = p.pdf_pages[list(p.pages).index(c.quote_page)] if p.pdf_pages and c.quote_page in p.pages else None
+        return Cell(doc, title, question, STATED, c.quote, p.label, list(p.pages), c.quote_page, answer.evidence,
+                    quote_pdf_page=pdf_page)
     return Cell(doc, title, question, NOT_STATED, evidence=answer.evidence,
                 closest=_closest(index, answer, query_vector))
 

@@ -262,3 +262,22 @@ def test_the_whole_index_part_of_a_search_runs_once_per_question_not_once_per_ce
     monkeypatch.setattr(search, "_WHOLE_CACHE", {})
     review(assistant, [HARBOUR, OAK], ["alpha.txt", "beta.md"])
     assert len(calls) == 2
+
+
+def test_the_terminal_table_cites_a_pdf_page_as_ask_does():
+    """A paper printed as pp. 4969-4970 is the PDF's pages 1-2: the terminal cell names both, like `ask`."""
+    from types import SimpleNamespace
+
+    from index.corpus import Paragraph
+    from retriever.answer import Citation
+    from retriever.review import Review, cell_of
+    from retriever.review_cli import format_review
+
+    text = "The corpus has 81.1M papers. Most have abstracts."
+    para = Paragraph("paper.pdf", "Paper", "4", "", text, pages=(4969, 4970), page_starts=(0, 29),
+                     pdf_pages=(1, 2))
+    answer = SimpleNamespace(answered=True, citations=[Citation(para, "Most have abstracts.")], evidence=0.9)
+    cell = cell_of(None, "How many have abstracts?", "paper.pdf", "Paper", answer, None)
+    assert cell.quote_page == 4970 and cell.to_json()["quote_page"] == 4970 and "quote_pdf_page" not in cell.to_json()
+    table = format_review(Review(["How many have abstracts?"], ["paper.pdf"], "minilm", "", [cell], {}))
+    assert "paper.pdf: Most have abstracts. [¶4, p. 4970 (PDF p. 2)] (evidence 0.90)" in table
