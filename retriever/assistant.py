@@ -222,6 +222,8 @@ class Assistant:
         if not second.answered or second.evidence <= first.evidence or not second.citations:
             return None
         answer_citation = second.citations[0]
+        if first.answered and first.citations and answer_citation.paragraph == first.citations[0].paragraph:
+            return None  # the first answer already quotes this passage: a step through the bridge adds nothing
         if not names_bridge(answer_citation, bridge):
             return None  # an answer that does not speak of the bridge answers something else
         source = index.paragraphs[bridge.source_position]

@@ -65,6 +65,17 @@ def test_signing_place_is_answered_from_the_signature_block(seeds_assistant):
     assert_grounded(answer)
 
 
+def test_who_signed_is_answered_from_the_signature_block_without_a_detour(seeds_assistant):
+    """The best passage is ¶1 ("We, the Prime Ministers of Japan and the United Kingdom..."), which names
+    "Prime Ministers of Japan"; a second hop through that name finds the signature block again. The first answer
+    already quoted the block, so the hop must not put ¶1 in front of it."""
+    answer = seeds_assistant.ask("Who signed the declaration for the United Kingdom?")
+    assert answer.answered and answer.citations[0].paragraph.label == "S2"
+    assert answer.text.startswith("For the Government of Japan") and "Keir Starmer" in answer.text
+    assert not any("two steps" in n for n in answer.notes)
+    assert_grounded(answer)
+
+
 def test_gcap_question_cites_the_paragraph_naming_italy(seeds_assistant):
     answer = seeds_assistant.ask("Which country is co-developing the fighter jet with Japan and the UK?")
     cited = [c.paragraph for c in answer.citations]
