@@ -198,7 +198,9 @@ def _join_page_breaks(blocks: list[Block], layout: bool = False) -> list[Block]:
         vocabulary = _split_word_vocabulary(blocks)
     out: list[Block] = []
     for block in blocks:
-        if out and block.number is None and out[-1].kind != "heading" and block.kind != "heading":
+        # A block the reader typed as body (a web page's paragraph or list item, a Word cover page's run, a PDF
+        # table row) is whole already: nothing after it continues it.
+        if out and block.number is None and out[-1].kind not in ("heading", "body") and block.kind != "heading":
             prev = out[-1]
             # Lower case after an unfinished block is a continuation. Upper case is one only where a name was
             # cut in two ("...Trans-Pacific" / "Partnership (CPTPP)..."): the block ends in a capitalised word.

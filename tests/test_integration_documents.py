@@ -45,6 +45,23 @@ def test_gee_v_gee_keeps_words_automatic_numbers():
     assert not any("Approved Judgment" in p.text for p in numbered)  # page headers are not read
 
 
+def test_judgment_cover_pages_name_judge_parties_and_counsel_in_quotable_paragraphs():
+    gee = parsed("docx/uk-judgment-gee-v-gee-2022-ewhc-1369-ch.docx")
+    assert any("Before : HHJ PAUL MATTHEWS" in p.text for p in gee.paragraphs)
+    assert any("William Moffett (instructed by Thrings LLP) for the Claimant/Applicant" in p.text
+               for p in gee.paragraphs)
+    termhouse = parsed("docx/uk-judgment-termhouse-v-al-balhaa-2021-ewca-civ-1881.docx")
+    parties = next(p for p in termhouse.paragraphs if p.text.startswith("Between :"))
+    assert "ATHIR AL-BALHAA; Defendant/Appellant" in parties.text
+    abisoye = parsed("docx/uk-judgment-abisoye-2012-ukut-82-iac.docx")  # typed numbers, not Word's
+    assert any("Heard at Field House" in p.text for p in abisoye.paragraphs)
+    assert any(p.text.startswith("The effect of section 88A") for p in abisoye.paragraphs)  # not joined to the cover
+    onr = parsed("docx/uk-onr-tag-ns-tast-gd-004-fundamental-principles.docx")
+    assert onr.title == "ONR GUIDE"  # not the file's Title property, the label "Document Type:"
+    texts = [p.text for p in onr.paragraphs]
+    assert "Date Issued: April 2019" in texts and "Review Date: April 2023" in texts
+
+
 def test_onr_guide_keeps_multilevel_list_style_numbers():
     doc = parsed("docx/uk-onr-tag-ns-tast-gd-004-fundamental-principles.docx")
     labels = [p.label for p in doc.paragraphs]

@@ -74,6 +74,35 @@ def test_numbering_set_on_the_paragraph_with_a_start_override(tmp_path):
                                                           ("8", "Eighth point of the annex.")]
 
 
+def test_a_judgments_cover_page_is_quotable_text_not_a_stack_of_headings(tmp_path):
+    """A judgment opens with its court, judge, parties and counsel, one short line each; as headings they were
+    sections nothing could quote, so "Who decided?" had no sentence to answer with. Runs of such lines before the
+    first numbered paragraph are one paragraph each; the line just above it stays its heading."""
+    d = docx.Document()
+    d.add_paragraph("Neutral Citation Number: [2022] EWHC 1 (Ch)")
+    for line in ("Case No: C31BS166", "IN THE HIGH COURT OF JUSTICE", "Bristol Civil Justice Centre",
+                 "Date: 9 June 2022", "Before :", "HHJ PAUL MATTHEWS",
+                 "- - - - - - - - - - -", "Between :", "JOHN MICHAEL GEE", "Claimant/", "Applicant", "- and -",
+                 "ROBERT GEE", "Defendant/", "Respondent", "- - - - - - - - - - -",
+                 "William Moffett (instructed by Thrings LLP) for the Claimant", "Hearing dates: 11 March 2022",
+                 "Introduction",
+                 "1. This is my judgment on an application by the claimant for orders against the defendant.",
+                 "2. The application is dismissed."):
+        d.add_paragraph(line)
+    d.save(str(tmp_path / "judgment.docx"))
+    doc = parse_blocks("judgment.docx", read_document(tmp_path / "judgment.docx"))
+    assert doc.title == "Neutral Citation Number: [2022] EWHC 1 (Ch)"
+    texts = [p.text for p in doc.paragraphs]
+    assert ("Case No: C31BS166; IN THE HIGH COURT OF JUSTICE; Bristol Civil Justice Centre; Date: 9 June 2022"
+            in texts)
+    assert "Before : HHJ PAUL MATTHEWS" in texts  # a label starts a run of its own
+    assert "Between : JOHN MICHAEL GEE; Claimant/Applicant; - and -; ROBERT GEE; Defendant/Respondent" in texts
+    assert ("William Moffett (instructed by Thrings LLP) for the Claimant; Hearing dates: 11 March 2022") in texts
+    first = next(p for p in doc.paragraphs if p.label == "1")
+    assert first.section == "Introduction" and first.text.startswith("This is my judgment")
+    assert not [p.section for p in doc.paragraphs if "MATTHEWS" in p.section or "GEE" in p.section]
+
+
 def test_not_a_zip_and_zip_bomb_are_skipped_with_one_warning(tmp_path):
     (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 this is not really a zip file \x00\x01")
     with zipfile.ZipFile(tmp_path / "bomb.docx", "w", compression=zipfile.ZIP_DEFLATED) as z:

@@ -71,6 +71,17 @@ def test_a_paragraph_with_citation_markers_is_kept_without_them(tmp_path):
     assert next(p for p in doc.paragraphs if p.text.startswith("Dredgers")).section == "Distribution"
 
 
+def test_list_items_are_paragraphs_of_their_own_even_without_final_punctuation(tmp_path):
+    """A blog's bullet list: an item that ends in a name ("...into Firefox") was joined with the next item as if a
+    page break had cut a sentence (the Firefox blog had 45 paragraphs instead of 67)."""
+    items = ('<h2>Highlights</h2><ul><li>Thanks to evilpie, users can now import logins from Keepass into Firefox</li>'
+             '<li>From Firefox 85 it is now possible to disable tab-to-search on a per-engine basis</li></ul>')
+    doc = html_doc(tmp_path, extra=items)
+    texts = [p.text for p in doc.paragraphs]
+    assert "Thanks to evilpie, users can now import logins from Keepass into Firefox" in texts
+    assert "From Firefox 85 it is now possible to disable tab-to-search on a per-engine basis" in texts
+
+
 def test_ordered_list_start_numbers_are_what_the_reader_sees(tmp_path):
     doc = html_doc(tmp_path)
     assert [p.text[:6] for p in doc.paragraphs[3:]] == ["4. The", "5. Wor"]

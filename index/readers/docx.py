@@ -183,6 +183,53 @@ def _looks_like_heading(text: str) -> bool:
         and text[:1].isupper()
 
 
+FRONT_LINE_WORDS = 15  # a line of a judgment's cover page: a court, a name, a role, "Hearing date: ..."
+
+
+def _first_typed_number(rows: list[tuple]) -> int:
+    """Where the numbered paragraphs of a document that types its numbers ("1. The appellants are...") begin:
+    the first row typed "1." that a row typed "2." follows; 0 (no cover page) when there is none."""
+    for i, row in enumerate(rows):
+        if re.match(r"1\.\s+\S", row[0]) and any(re.match(r"2\.\s+\S", r[0]) for r in rows[i + 1:]):
+            return i
+    return 0
+
+
+def _front_matter(rows: list[tuple], first_main: int) -> dict[int, str]:
+    """A numbered document's cover page (the rows before its first numbered paragraph, the first row, its title,
+    aside): runs of two or more short lines become one block each, so "Before: / HHJ PAUL MATTHEWS" or the
+    parties and their counsel are text a question can quote, not a stack of one-line headings. Lines of
+    punctuation only ("- - - - -") part the runs, and a label ("Before :", "Date Issued:") starts one. Returns row index -> the run's text (at its first row; "" at
+    the others and at the parting lines); rows not in it are read as before."""
+    out: dict[int, str] = {}
+    run: list[int] = []
+
+    def flush():
+        if len(run) >= 2:
+            text = rows[run[0]][0]
+            for j in run[1:]:
+                text += ("" if text.endswith("/") else " " if text.endswith((":", ",", " and")) else "; ") + rows[j][0]
+            out.update({j: "" for j in run})
+            out[run[0]] = text
+        run.clear()
+
+    for i in range(1, first_main):
+        text, style_name = rows[i][0], rows[i][1]
+        if not re.search(r"\w", text):
+            flush()
+            out[i] = ""
+        elif _is_heading(style_name) or len(text.split()) > FRONT_LINE_WORDS:
+            flush()
+        else:
+            if text.endswith(":"):
+                flush()  # a label starts its own run: "Before :" with the judges, "Date Issued:" with its date
+            run.append(i)
+    if run and run[-1] == first_main - 1 and _looks_like_heading(rows[run[-1]][0]):
+        run.pop()  # the heading of the first numbered paragraph ("Introduction"), not a cover line
+    flush()
+    return out
+
+
 def _is_heading(style_name: str) -> bool:
     low = style_name.lower()
     return "heading" in low or low in ("title", "subtitle")
@@ -225,7 +272,14 @@ def read_docx(path: Path) -> DocumentText:
     last_main = max((i for i, r in enumerate(rows) if main and r[2] == main and not _is_heading(r[1])),
                     default=-1)
     inside = False  # whether the paragraphs being read are under a numbered paragraph
+    first_main = min((i for i, r in enumerate(rows) if main and r[2] == main and not _is_heading(r[1])),
+                     default=_first_typed_number(rows) if main is None else 0)
+    front = _front_matter(rows, first_main)
     for i, (text, style_name, lst, shown) in enumerate(rows):
+        if i in front:
+            if front[i]:
+                blocks.append(Block(front[i], kind="body", number="" if main else None))
+            continue
         heading = _is_heading(style_name)
         if heading:
             blocks.append(Block(f"{shown} {text}" if shown and shown != "•" else text, kind="heading", number=""))
@@ -245,11 +299,12 @@ def read_docx(path: Path) -> DocumentText:
             blocks[-1] = Block(f"{prev.text} {shown_text}", kind="body", number=prev.number)
             continue
         blocks.append(Block(shown_text, kind="", number="" if main else None))
-    # The file's Title property is often a template's ("Court of Appeal Judgment Template"): trust it only when
-    # the document's first lines say it too; otherwise the first line is the title, as in a text file.
+    # The file's Title property is often a template's ("Court of Appeal Judgment Template") or a field's label
+    # ("Document Type:"): trust it only when the document's first lines say it too and it is no label; otherwise
+    # the first line is the title, as in a text file.
     title = (document.core_properties.title or "").strip()
     squash = re.sub(r"\W+", "", title).lower()
-    if not squash or not any(squash in re.sub(r"\W+", "", b.text).lower() for b in blocks[:5]):
+    if not squash or title.endswith(":") or not any(squash in re.sub(r"\W+", "", b.text).lower() for b in blocks[:5]):
         title = None
     elif blocks and re.sub(r"\W+", "", blocks[0].text).lower() == squash:
         blocks = blocks[1:]
