@@ -23,7 +23,7 @@ from typing import Callable
 from index import pages as pg
 from index.errors import CorpusError
 from index.paths import documents_folder_problem
-from index.readers import DOC_SUFFIXES, Block, DocumentText, UnreadableError, read_document
+from index.readers import DOC_SUFFIXES, NAME_LINES_JOIN, Block, DocumentText, UnreadableError, read_document
 from index.readers.pdf_layout import hyphen_separator
 from index.readers.text import clean_block, plain_document, read_text
 
@@ -31,7 +31,7 @@ __all__ = ["CorpusError", "Document", "Paragraph", "UnreadableError", "list_docu
            "parse_document", "parse_blocks", "read_text", "DOC_SUFFIXES", "SIGNATORY_JOIN", "is_signatory_block"]
 
 # Signatory lines of a closing block (names, titles, "For the Government of ...") become one paragraph joined by this.
-SIGNATORY_JOIN = " / "
+SIGNATORY_JOIN = NAME_LINES_JOIN
 
 
 def is_signatory_block(text: str) -> bool:

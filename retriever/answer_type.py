@@ -77,7 +77,9 @@ PREFERRED_ONLY = {"place"}
 
 # A question for a person, a name, a title or who signed: the only kind a block of signatory names answers.
 _ASKS_PERSON = re.compile(r"\bwho(m|se)?\b|\bnamed?s?\b|\bsign(s|ed|ing|er|ers|atory|atories|ature|atures)?\b|"
-                          r"\b(roles?|titles?)\b", re.I)
+                          r"\b(roles?|titles?)\b|\b(which|what) (judges?|justices?|barristers?|counsel|solicitors?|"
+                          r"lawyers?|persons?|people|authors?|officials?|ministers?|parties|party|appellants?|"
+                          r"respondents?|claimants?|defendants?)\b", re.I)
 
 
 def asks_for_person(question: str) -> bool:

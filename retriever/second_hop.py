@@ -15,6 +15,8 @@ from functools import lru_cache
 import numpy as np
 
 from index import lexical
+from index.corpus import is_signatory_block
+from retriever.answer_type import asks_for_person
 from retriever.features import _words, idf, question_entities
 
 # A run of capitalised words, allowing the short lower-case joints of names ("University of Chicago",
@@ -115,6 +117,8 @@ def find_bridge(index, question: str, query_vector: np.ndarray, position: int) -
     for r in np.argsort(-cosines)[:2]:  # the closest sentence, else the next one
         start, end = spans[int(r)]
         sentence = text[start:end]
+        if is_signatory_block(sentence) and not asks_for_person(question):
+            continue  # a block of names answers only a question for a person (answer.may_answer): no bridge either
         name = rarest(index, bridge_names(sentence, question))
         if name:
             return Bridge(name, hop_question(question, sentence, name), position, (start, end),

@@ -52,7 +52,7 @@ def test_judgment_cover_pages_name_judge_parties_and_counsel_in_quotable_paragra
                for p in gee.paragraphs)
     termhouse = parsed("docx/uk-judgment-termhouse-v-al-balhaa-2021-ewca-civ-1881.docx")
     parties = next(p for p in termhouse.paragraphs if p.text.startswith("Between :"))
-    assert "ATHIR AL-BALHAA; Defendant/Appellant" in parties.text
+    assert "ATHIR AL-BALHAA / Defendant/Appellant" in parties.text
     abisoye = parsed("docx/uk-judgment-abisoye-2012-ukut-82-iac.docx")  # typed numbers, not Word's
     assert any("Heard at Field House" in p.text for p in abisoye.paragraphs)
     assert any(p.text.startswith("The effect of section 88A") for p in abisoye.paragraphs)  # not joined to the cover
@@ -60,6 +60,24 @@ def test_judgment_cover_pages_name_judge_parties_and_counsel_in_quotable_paragra
     assert onr.title == "ONR GUIDE"  # not the file's Title property, the label "Document Type:"
     texts = [p.text for p in onr.paragraphs]
     assert "Date Issued: April 2019" in texts and "Review Date: April 2023" in texts
+
+
+def test_a_judgment_answers_who_decided_from_its_cover_and_other_questions_from_its_reasons(tmp_path,
+                                                                                           real_embedder):
+    """The cover's run of names answers a question for a person ("Which judge..."), and neither answers nor
+    bridges a second hop for any other question ("What job..." once quoted the cover as a first step)."""
+    from retriever.assistant import Assistant
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for path in (DOCUMENTS / "docx").glob("*.docx"):
+        shutil.copy(path, docs)
+    assistant = Assistant(docs, tmp_path / "idx", real_embedder, notice=lambda m: None)
+    judge = assistant.ask("Which judge decided the Abisoye appeal in the Upper Tribunal?")
+    assert judge.answered and "UPPER TRIBUNAL JUDGE KOPIECZEK" in judge.citations[0].quote
+    job = assistant.ask("What job did Dr Abisoye apply for entry clearance to take up?")
+    assert job.answered and "clinical fellow in emergency medicine" in job.citations[0].quote
+    assert not any("KOPIECZEK" in c.quote for c in job.citations)
 
 
 def test_onr_guide_keeps_multilevel_list_style_numbers():

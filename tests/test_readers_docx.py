@@ -93,11 +93,11 @@ def test_a_judgments_cover_page_is_quotable_text_not_a_stack_of_headings(tmp_pat
     doc = parse_blocks("judgment.docx", read_document(tmp_path / "judgment.docx"))
     assert doc.title == "Neutral Citation Number: [2022] EWHC 1 (Ch)"
     texts = [p.text for p in doc.paragraphs]
-    assert ("Case No: C31BS166; IN THE HIGH COURT OF JUSTICE; Bristol Civil Justice Centre; Date: 9 June 2022"
+    assert ("Case No: C31BS166 / IN THE HIGH COURT OF JUSTICE / Bristol Civil Justice Centre / Date: 9 June 2022"
             in texts)
     assert "Before : HHJ PAUL MATTHEWS" in texts  # a label starts a run of its own
-    assert "Between : JOHN MICHAEL GEE; Claimant/Applicant; - and -; ROBERT GEE; Defendant/Respondent" in texts
-    assert ("William Moffett (instructed by Thrings LLP) for the Claimant; Hearing dates: 11 March 2022") in texts
+    assert "Between : JOHN MICHAEL GEE / Claimant/Applicant / - and - / ROBERT GEE / Defendant/Respondent" in texts
+    assert ("William Moffett (instructed by Thrings LLP) for the Claimant / Hearing dates: 11 March 2022") in texts
     first = next(p for p in doc.paragraphs if p.label == "1")
     assert first.section == "Introduction" and first.text.startswith("This is my judgment")
     assert not [p.section for p in doc.paragraphs if "MATTHEWS" in p.section or "GEE" in p.section]

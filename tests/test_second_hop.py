@@ -107,3 +107,20 @@ def test_a_scoped_hop_that_cannot_find_the_bridge_embeds_no_second_question(hop_
     embedded.clear()
     hop_assistant.ask(BRIDGE_QUESTION, documents=["people.txt", "schools.txt"])
     assert len(embedded) == 2 and embedded[1].endswith("Brindle Polytechnic")  # the hop still searches
+
+
+def test_a_block_of_names_bridges_only_a_question_for_a_person(tmp_path, fake_embedder):
+    """A judgment's cover run ("Before / UPPER TRIBUNAL JUDGE KOPIECZEK / Between / ...") answers only a question
+    for a person; a second hop must not read a bridge off it for any other question and quote it as a first step."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "cover.txt").write_text("Appeal\n\nBefore / UPPER TRIBUNAL JUDGE KOPIECZEK / Between / Adeoye Emmanuel "
+                                    "Abisoye / Tolulope Abisoye / Appellants / and / Entry Clearance Officer / "
+                                    "Respondent\n\n"
+                                    "The appellant applied for a post at Eastleigh Hospital.\n", encoding="utf-8")
+    index = Assistant(docs, tmp_path / "idx", fake_embedder, notice=lambda m: None).index
+    cover = next(i for i, p in enumerate(index.paragraphs) if p.text.startswith("Before"))
+    vector = np.asarray(index.sentence_vectors_of(cover))[0]
+    assert find_bridge(index, "What post did the appellant apply for?", vector, cover) is None
+    bridge = find_bridge(index, "Which judge heard the appellant?", vector, cover)
+    assert bridge is not None and ("KOPIECZEK" in bridge.name or "Abisoye" in bridge.name)

@@ -27,6 +27,11 @@ class UnreadableError(CorpusError):
     and the rest of the folder is indexed."""
 
 
+# Short lines that belong together (a closing block's signatories and titles, a cover page's court, judges and
+# parties) become one paragraph joined by this; such a block states names, not facts (corpus.is_signatory_block).
+NAME_LINES_JOIN = " / "
+
+
 @dataclass(frozen=True)
 class Block:
     """A run of text the reader saw as one unit (a paragraph, a heading or a list item).

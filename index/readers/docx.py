@@ -15,7 +15,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from index.readers import Block, DocumentText, UnreadableError
+from index.readers import NAME_LINES_JOIN, Block, DocumentText, UnreadableError
 
 MAX_UNCOMPRESSED = 200 << 20  # bytes: a real Word file with text is far below this
 MAX_RATIO = 200  # uncompressed / compressed size of one member above 10 MB: a zip bomb
@@ -198,7 +198,9 @@ def _first_typed_number(rows: list[tuple]) -> int:
 def _front_matter(rows: list[tuple], first_main: int) -> dict[int, str]:
     """A numbered document's cover page (the rows before its first numbered paragraph, the first row, its title,
     aside): runs of two or more short lines become one block each, so "Before: / HHJ PAUL MATTHEWS" or the
-    parties and their counsel are text a question can quote, not a stack of one-line headings. Lines of
+    parties and their counsel are text a question can quote, not a stack of one-line headings. Lines are joined
+    as signatories are (NAME_LINES_JOIN): a run of names answers a question for a person, not every question that
+    names the case. Lines of
     punctuation only ("- - - - -") part the runs, and a label ("Before :", "Date Issued:") starts one. Returns row index -> the run's text (at its first row; "" at
     the others and at the parting lines); rows not in it are read as before."""
     out: dict[int, str] = {}
@@ -208,7 +210,8 @@ def _front_matter(rows: list[tuple], first_main: int) -> dict[int, str]:
         if len(run) >= 2:
             text = rows[run[0]][0]
             for j in run[1:]:
-                text += ("" if text.endswith("/") else " " if text.endswith((":", ",", " and")) else "; ") + rows[j][0]
+                text += ("" if text.endswith("/") else " " if text.endswith((":", ",", " and")) else NAME_LINES_JOIN) \
+                    + rows[j][0]
             out.update({j: "" for j in run})
             out[run[0]] = text
         run.clear()
