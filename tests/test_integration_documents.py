@@ -189,6 +189,11 @@ def test_wikipedia_print_drops_its_browser_header_and_footer():
     assert {page for p in doc.paragraphs for page in p.pages} == {1, 2, 3, 4, 5, 6}
 
 
+def test_hse_sheet_takes_its_title_from_the_title_property_that_holds_its_sheet_number():
+    doc = parsed("pdf/uk-hse-coshh-p43-isocyanate-adhesives.pdf")
+    assert doc.title.startswith("P43 - COSHH essentials in the printing industry: Laminating printing")
+
+
 def test_hse_sheet_drops_its_running_header_beside_the_logo():
     """The header "Using isocyanate-based adhesives – P43 – Engineering control" sits on the same row as the
     two-line HSE logo on pages 2-4: both go, as headings and as text."""

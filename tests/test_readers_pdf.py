@@ -143,6 +143,29 @@ def test_a_run_in_heading_stays_in_its_paragraph_and_a_table_header_is_no_sectio
     assert [h for h, _ in doc.headings] == ["2 Processing"]
 
 
+def _titled_pdf(path, big: str, title_property: str = ""):
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    if title_property:
+        c.setTitle(title_property)
+    c.setFont("Helvetica-Bold", 24)
+    c.drawString(72, 760, big)
+    c.setFont("Helvetica", 11)
+    c.drawString(72, 700, "Use local exhaust ventilation when you laminate with isocyanate adhesives.")
+    c.save()
+    return read_pdf_doc(path)
+
+
+def test_the_title_is_the_largest_type_unless_the_title_property_holds_it_and_says_more(tmp_path):
+    sheet = _titled_pdf(tmp_path / "p43.pdf", "P43", "P43 - COSHH essentials in the printing industry")
+    assert sheet.title == "P43 - COSHH essentials in the printing industry"
+    report = _titled_pdf(tmp_path / "report.pdf", "Harbour Report", "Microsoft Word - draft7.docx")
+    assert report.title == "Harbour Report"  # a property that does not hold the title is not used
+    ocr = _titled_pdf(tmp_path / "scanned-web-page.pdf", "| = 10 External links |")
+    assert ocr.title == "scanned web page"  # no text at all: the file's name, not OCR debris
+
+
 def test_two_columns_are_read_column_by_column(tmp_path):
     paras = [f"Paragraph number {i} talks about topic {i} in several words so that it wraps over more than one "
              f"line of the narrow column, ending here {i}." for i in range(1, 31)]

@@ -65,6 +65,7 @@ def _char_index_map(text: str, count: int) -> Callable[[int], int]:
 
 
 _WHITE = re.compile(r"\s+")
+TITLE_CHARS = 200  # a Title property longer than this is a description, not a title
 TABLE_GAP = 2.0  # a gap between two characters of a line this many line heights wide separates table columns
 
 
@@ -210,6 +211,10 @@ def read_pdf(path: Path, log: Callable[[str], None] = lambda msg: None) -> Docum
         if n == 0:
             raise UnreadableError(f"{name}: the PDF has no pages, not read; export it again")
         pdf_labels = [pdf.get_page_label(i) for i in range(n)]
+        try:
+            meta_title = re.sub(r"\s+", " ", pdf.get_metadata_dict().get("Title") or "").strip()
+        except (pdfium.PdfiumError, UnicodeDecodeError):
+            meta_title = ""
         tesseract = shutil.which("tesseract")
         pages, scanned, ocred, failed = [], [], [], []
         started = last = time.perf_counter()
@@ -258,5 +263,23 @@ def read_pdf(path: Path, log: Callable[[str], None] = lambda msg: None) -> Docum
     labels = [p.label for p in pages]
     if title is None:
         return DocumentText(blocks, kind="pdf", warnings=warnings, page_labels=labels)
-    return DocumentText(blocks[:title] + blocks[title + 1:], title=blocks[title].text, kind="pdf",
-                        warnings=warnings, page_labels=labels)
+    return DocumentText(blocks[:title] + blocks[title + 1:], title=_title(blocks[title].text, meta_title, path),
+                        kind="pdf", warnings=warnings, page_labels=labels)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\W+", "", text).lower()
+
+
+def _title(layout: str, meta: str, path: Path) -> str:
+    """The title every citation shows: the block in the largest type, unless the file's Title property holds it
+    and says more (the HSE sheet's largest type is its number "P43", its property "P43 - COSHH essentials in the
+    printing industry: ..."), or it is no text at all (OCR of a printed web page gave "| = 10 External links |"):
+    then the property, else the file's name."""
+    if _squash(meta) in ("untitled", "untitleddocument"):
+        meta = ""  # what PDF makers write when nobody gave a title
+    letters = sum(c.isalpha() for c in layout)
+    if not (layout[:1].isalnum() or layout[:1] in "“\"'([") or letters < 0.6 * len(layout.replace(" ", "")):
+        return meta or re.sub(r"[-_]+", " ", path.stem)
+    fuller = len(_squash(meta)) > len(_squash(layout)) and _squash(layout) in _squash(meta)
+    return meta if fuller and len(meta) <= TITLE_CHARS else layout
