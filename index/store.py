@@ -459,7 +459,8 @@ def open_index(docs_dir: Path, index_dir: Path, embedder: Embedder,
             return load_index(index_dir)
         except IndexCorruptError as e:
             reason = str(e)
-    notice(f"Rebuilding the index: {reason}.")
+    first = not (index_dir.exists() or index_dir.is_symlink())
+    notice(f"{'Building' if first else 'Rebuilding'} the index: {reason}.")
     build_index(docs_dir, index_dir, embedder, log=lambda msg: notice(msg) if for_users(msg) else None,
                 same_model_only=same_model_only)
     return load_index(index_dir)

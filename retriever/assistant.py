@@ -41,8 +41,9 @@ def check_scope(index: ParagraphIndex, names) -> set[str] | None:
         if name not in known:
             why = [w for w in index.manifest.get("warnings", []) if w.startswith(f"skipped {name}")
                    or w.startswith(f"{name}:") or f" {name}:" in w[:len(name) + 12]]
-            if why:
-                raise ScopeError(f"{name} is not in the index: {why[0]}")
+            if why:  # "skipped NAME: encrypted, not read ..." -> "NAME was skipped when ...: encrypted, not read ..."
+                reason = why[0].split(": ", 1)[1] if why[0].startswith((f"skipped {name}:", f"{name}:")) else why[0]
+                raise ScopeError(f"{name} is not in the index: it was skipped when the index was built ({reason})")
             listed = ", ".join(known[:20]) + (", ..." if len(known) > 20 else "")
             raise ScopeError(f"unknown document {name!r}; the index holds {len(known)} documents: {listed} "
                              "(pass the file name as in the answer's \"doc\")")

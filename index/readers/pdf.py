@@ -204,7 +204,9 @@ def read_pdf(path: Path, log: Callable[[str], None] = lambda msg: None) -> Docum
                                   "save a copy without a password to index it") from e
         if not _has_page_objects(path):  # PDFium cannot open a PDF whose page tree is empty
             raise UnreadableError(f"{name}: the PDF has no pages, not read; export it again") from e
-        raise UnreadableError(f"{name}: damaged PDF, not read ({e}); download or export it again") from e
+        said = re.search(r"PDFium: ([^)]*)", str(e))  # "Failed to load document (PDFium: Data format error)."
+        raise UnreadableError(f"{name}: damaged PDF, not read (PDFium: {said.group(1) if said else e}); download "
+                              "or export it again") from e
     warnings: list[str] = []
     try:
         n = len(pdf)
