@@ -53,6 +53,11 @@ def test_judgment_cover_pages_name_judge_parties_and_counsel_in_quotable_paragra
     termhouse = parsed("docx/uk-judgment-termhouse-v-al-balhaa-2021-ewca-civ-1881.docx")
     parties = next(p for p in termhouse.paragraphs if p.text.startswith("Between :"))
     assert "ATHIR AL-BALHAA / Defendant/Appellant" in parties.text
+    # each judge's name heads their judgment, not the end of the paragraph before it
+    by_label = {p.label: p for p in termhouse.paragraphs}
+    assert by_label["35"].text == "I would allow the appeal." and by_label["1"].section == "Lord Justice Newey:"
+    assert (by_label["36"].section, by_label["36"].text) == ("Lord Justice Nugee:", "I agree.")
+    assert (by_label["37"].section, by_label["37"].text) == ("Mr Justice Francis:", "I also agree.")
     abisoye = parsed("docx/uk-judgment-abisoye-2012-ukut-82-iac.docx")  # typed numbers, not Word's
     assert any("Heard at Field House" in p.text for p in abisoye.paragraphs)
     assert any(p.text.startswith("The effect of section 88A") for p in abisoye.paragraphs)  # not joined to the cover

@@ -227,10 +227,20 @@ def _front_matter(rows: list[tuple], first_main: int) -> dict[int, str]:
             if text.endswith(":"):
                 flush()  # a label starts its own run: "Before :" with the judges, "Date Issued:" with its date
             run.append(i)
-    if run and run[-1] == first_main - 1 and _looks_like_heading(rows[run[-1]][0]):
-        run.pop()  # the heading of the first numbered paragraph ("Introduction"), not a cover line
+    if run and run[-1] == first_main - 1 and (_looks_like_heading(rows[run[-1]][0]) or _speaker_line(rows[run[-1]][0])):
+        run.pop()  # the heading of the first numbered paragraph ("Introduction", "Lord Justice Newey:")
     flush()
     return out
+
+
+def _speaker_line(text: str) -> bool:
+    """A judge's name opening their judgment ("Lord Justice Nugee:", "Mr Justice Francis:"): a few capitalised
+    words and a colon. Before a numbered paragraph it heads what follows, not the end of the paragraph above."""
+    words = text.rstrip(":").split()
+    return text.endswith(":") and 1 <= len(words) <= 5 and all(w[:1].isupper() for w in words if w not in _JOINTS)
+
+
+_JOINTS = {"of", "the", "and", "de", "von", "van"}
 
 
 def _is_heading(style_name: str) -> bool:
@@ -293,7 +303,8 @@ def read_docx(path: Path) -> DocumentText:
             inside = True
             continue
         shown_text = f"{shown} {text}" if shown else text
-        if _looks_like_heading(shown_text):  # e.g. a judgment's unnumbered "Background" in its paragraph style
+        speaker = main and i + 1 < len(rows) and rows[i + 1][2] == main and _speaker_line(shown_text)
+        if _looks_like_heading(shown_text) or speaker:  # a judgment's unnumbered "Background", "Lord Justice Nugee:"
             blocks.append(Block(shown_text, kind="heading" if main else "", number="" if main else None))
             inside = False
             continue
