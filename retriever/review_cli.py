@@ -68,8 +68,9 @@ def format_review(review) -> str:
     for q in review.questions:
         lines += [q, "-" * min(len(q), 80)]
         for c in (c for c in review.cells if c.question == q):
-            quote_pages = ((c.quote_page,), (c.quote_pdf_page,) if c.quote_pdf_page else ()) if c.quote_page else ((), ())
-            where = f" [{cite_label(c.paragraph, *quote_pages)}]" if c.paragraph else ""
+            pages = (c.quote_page,) if c.quote_page else ()
+            pdf_pages = (c.quote_pdf_page,) if pages and c.quote_pdf_page else ()
+            where = f" [{cite_label(c.paragraph, pages, pdf_pages)}]" if c.paragraph else ""
             if c.status == "stated":
                 lines.append(f"  {c.doc}: {c.quote}{where} (evidence {c.evidence:.2f})")
             elif c.status == "not read":

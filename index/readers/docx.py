@@ -189,20 +189,18 @@ FRONT_LINE_WORDS = 15  # a line of a judgment's cover page: a court, a name, a r
 def _first_typed_number(rows: list[tuple]) -> int:
     """Where the numbered paragraphs of a document that types its numbers ("1. The appellants are...") begin:
     the first row typed "1." that a row typed "2." follows; 0 (no cover page) when there is none."""
-    for i, row in enumerate(rows):
-        if re.match(r"1\.\s+\S", row[0]) and any(re.match(r"2\.\s+\S", r[0]) for r in rows[i + 1:]):
-            return i
-    return 0
+    last_two = max((i for i, row in enumerate(rows) if re.match(r"2\.\s+\S", row[0])), default=-1)
+    return next((i for i, row in enumerate(rows[:last_two]) if re.match(r"1\.\s+\S", row[0])), 0)
 
 
 def _front_matter(rows: list[tuple], first_main: int) -> dict[int, str]:
     """A numbered document's cover page (the rows before its first numbered paragraph, the first row, its title,
-    aside): runs of two or more short lines become one block each, so "Before: / HHJ PAUL MATTHEWS" or the
+    aside): runs of two or more short lines become one block each, so "Before : / HHJ PAUL MATTHEWS" or the
     parties and their counsel are text a question can quote, not a stack of one-line headings. Lines are joined
     as signatories are (NAME_LINES_JOIN): a run of names answers a question for a person, not every question that
-    names the case. Lines of
-    punctuation only ("- - - - -") part the runs, and a label ("Before :", "Date Issued:") starts one. Returns row index -> the run's text (at its first row; "" at
-    the others and at the parting lines); rows not in it are read as before."""
+    names the case. Lines of punctuation only ("- - - - -") part the runs, and a label ("Before :", "Date Issued:")
+    starts one. Returns row index -> the run's text at its first row, "" at its other rows and at the parting
+    lines; rows not in it are read as before."""
     out: dict[int, str] = {}
     run: list[int] = []
 
@@ -210,8 +208,8 @@ def _front_matter(rows: list[tuple], first_main: int) -> dict[int, str]:
         if len(run) >= 2:
             text = rows[run[0]][0]
             for j in run[1:]:
-                text += ("" if text.endswith("/") else " " if text.endswith((":", ",", " and")) else NAME_LINES_JOIN) \
-                    + rows[j][0]
+                joint = "" if text.endswith("/") else " " if text.endswith((":", ",", " and")) else NAME_LINES_JOIN
+                text += joint + rows[j][0]
             out.update({j: "" for j in run})
             out[run[0]] = text
         run.clear()
@@ -227,10 +225,14 @@ def _front_matter(rows: list[tuple], first_main: int) -> dict[int, str]:
             if text.endswith(":"):
                 flush()  # a label starts its own run: "Before :" with the judges, "Date Issued:" with its date
             run.append(i)
-    if run and run[-1] == first_main - 1 and (_looks_like_heading(rows[run[-1]][0]) or _speaker_line(rows[run[-1]][0])):
+    last = rows[run[-1]][0] if run else ""
+    if run and run[-1] == first_main - 1 and (_looks_like_heading(last) or _speaker_line(last)):
         run.pop()  # the heading of the first numbered paragraph ("Introduction", "Lord Justice Newey:")
     flush()
     return out
+
+
+_JOINTS = {"of", "the", "and", "de", "von", "van"}
 
 
 def _speaker_line(text: str) -> bool:
@@ -238,9 +240,6 @@ def _speaker_line(text: str) -> bool:
     words and a colon. Before a numbered paragraph it heads what follows, not the end of the paragraph above."""
     words = text.rstrip(":").split()
     return text.endswith(":") and 1 <= len(words) <= 5 and all(w[:1].isupper() for w in words if w not in _JOINTS)
-
-
-_JOINTS = {"of", "the", "and", "de", "von", "van"}
 
 
 def _is_heading(style_name: str) -> bool:
@@ -304,7 +303,7 @@ def read_docx(path: Path) -> DocumentText:
             continue
         shown_text = f"{shown} {text}" if shown else text
         speaker = main and i + 1 < len(rows) and rows[i + 1][2] == main and _speaker_line(shown_text)
-        if _looks_like_heading(shown_text) or speaker:  # a judgment's unnumbered "Background", "Lord Justice Nugee:"
+        if _looks_like_heading(shown_text) or speaker:  # an unnumbered "Background"; "Lord Justice Nugee:"
             blocks.append(Block(shown_text, kind="heading" if main else "", number="" if main else None))
             inside = False
             continue
@@ -318,7 +317,8 @@ def read_docx(path: Path) -> DocumentText:
     # the first line is the title, as in a text file.
     title = (document.core_properties.title or "").strip()
     squash = re.sub(r"\W+", "", title).lower()
-    if not squash or title.endswith(":") or not any(squash in re.sub(r"\W+", "", b.text).lower() for b in blocks[:5]):
+    if (not squash or title.endswith(":")
+            or not any(squash in re.sub(r"\W+", "", b.text).lower() for b in blocks[:5])):
         title = None
     elif blocks and re.sub(r"\W+", "", blocks[0].text).lower() == squash:
         blocks = blocks[1:]
