@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -40,8 +40,8 @@ def is_signatory_block(text: str) -> bool:
 
 
 HEADING_MAX_WORDS = 12  # a heading is a short line; longer lines are body text
-# What a short unpunctuated line that is a heading never holds: a web address ("... is at https://www.nhs.uk/"),
-# an equals sign (a displayed formula, "J ="), or the figures of a table row (see _table_row).
+# What a short unpunctuated line of a PDF that is a heading never holds: a web address ("... is at
+# https://www.nhs.uk/"), an equals sign (a displayed formula, "J ="), or the figures of a table row (_table_row).
 _NOT_A_HEADING = re.compile(r"://|\bwww\.|=")
 _FIGURE = re.compile(r"(?<![\w.])\d[\d.,%]*(?![\w.])")
 
@@ -132,8 +132,15 @@ def _is_heading(block: Block) -> bool:
     if _MD_HEADING.match(text):
         return True
     return (len(text.split()) <= HEADING_MAX_WORDS and not _ends_sentence(text)
-            and text[:1].isupper() and not _NUMBERED.match(text) and not _NOT_A_HEADING.search(text)
-            and not _table_row(text))
+            and text[:1].isupper() and not _NUMBERED.match(text))
+
+
+def _pdf_data_lines(blocks: list[Block]) -> list[Block]:
+    """In a PDF, a short unpunctuated line is a heading by shape only when it holds no web address, no "=" and no
+    row of figures (see _NOT_A_HEADING); such lines are body text. Not for typed text, whose headings the user
+    wrote ("Version 2.1 released March 2020")."""
+    return [replace(b, kind="body") if not b.kind and (_NOT_A_HEADING.search(b.text) or _table_row(b.text)) else b
+            for b in blocks]
 
 
 def _is_metadata(block: Block) -> str | None:
@@ -198,9 +205,11 @@ def _join_page_breaks(blocks: list[Block], layout: bool = False) -> list[Block]:
         vocabulary = _split_word_vocabulary(blocks)
     out: list[Block] = []
     for block in blocks:
-        # A block the reader typed as body (a web page's paragraph or list item, a Word cover page's run, a PDF
-        # table row) is whole already: nothing after it continues it.
-        if out and block.number is None and out[-1].kind not in ("heading", "body") and block.kind != "heading":
+        # A block a web page or Word file gives as body (a paragraph or list item, a cover page's run) is whole
+        # already: nothing after it continues it. A PDF's body blocks (table rows, lines with a formula) are lines
+        # on a page, and a page break may still cut them.
+        whole = out and out[-1].kind == "body" and not layout
+        if out and block.number is None and out[-1].kind != "heading" and block.kind != "heading" and not whole:
             prev = out[-1]
             # Lower case after an unfinished block is a continuation. Upper case is one only where a name was
             # cut in two ("...Trans-Pacific" / "Partnership (CPTPP)..."): the block ends in a capitalised word.
@@ -243,6 +252,8 @@ def parse_blocks(name: str, source: DocumentText, warn: Callable[[str], None] = 
     if title is None:
         title = clean_block(_MD_HEADING.sub(r"\1", blocks[0].text))
         blocks = blocks[1:]
+    if source.kind == "pdf":
+        blocks = _pdf_data_lines(blocks)
     blocks = _join_page_breaks(blocks, layout=source.kind == "pdf")
     layout = source.kind != "text"
     by_share = source.kind in ("pdf", "html")

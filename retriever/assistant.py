@@ -223,7 +223,7 @@ class Assistant:
         if not second.answered or second.evidence <= first.evidence or not second.citations:
             return None
         answer_citation = second.citations[0]
-        if first.answered and first.citations and answer_citation.paragraph == first.citations[0].paragraph:
+        if first.answered and answer_citation.paragraph in {c.paragraph for c in first.citations}:
             return None  # the first answer already quotes this passage: a step through the bridge adds nothing
         if not names_bridge(answer_citation, bridge):
             return None  # an answer that does not speak of the bridge answers something else

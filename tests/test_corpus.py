@@ -242,18 +242,21 @@ def test_a_repeated_paragraph_number_in_a_word_file_is_relabelled_and_the_warnin
     assert warnings == ["j.docx: paragraph number 4 occurs more than once; later ones are labelled 4-2, 4-3, ..."]
 
 
-def test_a_web_address_a_formula_or_a_table_row_is_not_taken_for_a_heading():
-    """Short unpunctuated lines that are headings by shape but not by content: the text under them keeps the
-    section it is in."""
-    text = ("Guidance\n\nRegulators\n\nBiocides are regulated by the HSE.\n\n"
-            "Medicines advice is at https://info.mhra.gov.uk/forms\n\nThe MHRA regulates medicines.\n\n"
-            "Score = 2 x J x 2\n\nThe index is computed from titles.\n\n"
-            "Bibliography entries 27.6 21.9\n\nMost entries are linked.\n\n"
-            "Heard on 22 November 2011\n\nThe appeal was dismissed.\n")
-    doc = parse_document("g.txt", text)
+def test_in_a_pdf_a_web_address_a_formula_or_a_table_row_is_not_taken_for_a_heading():
+    """Short unpunctuated lines of a PDF that are headings by shape but not by content: the text under them keeps
+    the section it is in. In a typed text file the same lines stay headings: the user wrote them as such."""
+    lines = ["Regulators", "Biocides are regulated by the HSE.", "Medicines advice is at https://info.mhra.gov.uk/forms",
+             "The MHRA regulates medicines.", "Score = 2 x J x 2", "The index is computed from titles.",
+             "Bibliography entries 27.6 21.9", "Most entries are linked.", "Heard on 22 November 2011",
+             "The appeal was dismissed."]
+    doc = parse_blocks("g.pdf", DocumentText([Block(t, (1,), (0,)) for t in lines], title="Guidance", kind="pdf"))
     sections = {p.text: p.section for p in doc.paragraphs}
     assert sections["The MHRA regulates medicines."] == "Regulators"
     assert sections["The index is computed from titles."] == "Regulators"
     assert sections["Most entries are linked."] == "Regulators"
     # a date is no table row: the last short line is a heading as before
     assert sections["The appeal was dismissed."] == "Heard on 22 November 2011"
+    typed = parse_document("g.txt", "Guidance\n\nResults for 2019, 2020 and 2021\n\nSales grew.\n\n"
+                                    "Version 2.1 released March 2020\n\nIt fixed bugs.\n")
+    assert [(p.section, p.text) for p in typed.paragraphs] == [("Results for 2019, 2020 and 2021", "Sales grew."),
+                                                                ("Version 2.1 released March 2020", "It fixed bugs.")]

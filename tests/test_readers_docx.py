@@ -87,7 +87,8 @@ def test_a_judgments_cover_page_is_quotable_text_not_a_stack_of_headings(tmp_pat
                  "William Moffett (instructed by Thrings LLP) for the Claimant", "Hearing dates: 11 March 2022",
                  "Introduction",
                  "1. This is my judgment on an application by the claimant for orders against the defendant.",
-                 "2. The application is dismissed."):
+                 "2. The claimant owns half of the farm.", "3. The defendant owns the rest.",
+                 "4. The tenancy was surrendered in 2020.", "5. The application is dismissed."):
         d.add_paragraph(line)
     d.save(str(tmp_path / "judgment.docx"))
     doc = parse_blocks("judgment.docx", read_document(tmp_path / "judgment.docx"))
@@ -101,6 +102,20 @@ def test_a_judgments_cover_page_is_quotable_text_not_a_stack_of_headings(tmp_pat
     first = next(p for p in doc.paragraphs if p.label == "1")
     assert first.section == "Introduction" and first.text.startswith("This is my judgment")
     assert not [p.section for p in doc.paragraphs if "MATTHEWS" in p.section or "GEE" in p.section]
+
+
+def test_a_memo_with_a_short_numbered_list_has_no_cover_page(tmp_path):
+    """Sentences before a three-item list are paragraphs of their own, not a cover page joined with " / "."""
+    d = docx.Document()
+    for line in ("Office move", "The office moves to Leeds on 3 June.", "Staff will work from home that week.",
+                 "What to do", "1. Label your boxes with your name and team.", "2. Leave keys with reception.",
+                 "3. Take personal items home."):
+        d.add_paragraph(line)
+    d.save(str(tmp_path / "memo.docx"))
+    doc = parse_blocks("memo.docx", read_document(tmp_path / "memo.docx"))
+    texts = [p.text for p in doc.paragraphs]
+    assert texts[:2] == ["The office moves to Leeds on 3 June.", "Staff will work from home that week."]
+    assert not any(" / " in t for t in texts)
 
 
 def test_not_a_zip_and_zip_bomb_are_skipped_with_one_warning(tmp_path):

@@ -143,6 +143,38 @@ def test_a_run_in_heading_stays_in_its_paragraph_and_a_table_header_is_no_sectio
     assert [h for h, _ in doc.headings] == ["2 Processing"]
 
 
+def test_a_numbered_paragraph_with_a_hanging_indent_is_joined_across_a_page_break(tmp_path):
+    """"4." at the margin and its text at a tab leave a gap as wide as a table's: the paragraph is still one
+    paragraph when a page break (and a caption) cuts it ("...found that the de-" / "fendant had failed...")."""
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "judgment.pdf"
+    c = canvas.Canvas(str(path))
+    c.setFont("Helvetica-Bold", 16)
+    c.drawString(72, 770, "Judgment of the Court")
+    c.setFont("Times-Roman", 12)
+    y = 730
+    for n in (1, 2, 3, 4):
+        c.drawString(72, y, f"{n}.")
+        last = "works were needed, and she found that the de-" if n == 4 else "the terms of the lease agreement."
+        for line in ("The claimant brought proceedings against the defendant for breach of", last):
+            c.drawString(108, y, line)
+            y -= 14
+        y -= 10
+    c.showPage()
+    c.setFont("Times-Italic", 9)
+    c.drawString(72, 770, "Figure 1: Service charge demands by year")
+    c.setFont("Times-Roman", 12)
+    c.drawString(108, 740, "fendant had failed to show that the works were unnecessary.")
+    c.drawString(72, 716, "5.")
+    c.drawString(108, 716, "The appeal is dismissed.")
+    c.save()
+    doc = read_pdf_doc(path)
+    by_label = {p.label: p.text for p in doc.paragraphs}
+    assert "she found that the defendant had failed to show that the works were unnecessary." in by_label["4"]
+    assert not any(t.startswith("fendant") for t in by_label.values())
+
+
 def _titled_pdf(path, big: str, title_property: str = ""):
     from reportlab.pdfgen import canvas
 
@@ -164,6 +196,14 @@ def test_the_title_is_the_largest_type_unless_the_title_property_holds_it_and_sa
     assert report.title == "Harbour Report"  # a property that does not hold the title is not used
     ocr = _titled_pdf(tmp_path / "scanned-web-page.pdf", "| = 10 External links |")
     assert ocr.title == "scanned web page"  # no text at all: the file's name, not OCR debris
+    from pathlib import Path
+
+    from index.readers.pdf import _title
+
+    # a printer driver's property is no title; titles made of figures are titles
+    assert _title("Annual Report", "Microsoft Word - Annual Report 2019.docx", Path("a.pdf")) == "Annual Report"
+    assert _title("1984", "", Path("novel.pdf")) == "1984"
+    assert _title("2023/24 Budget", "Budget", Path("b.pdf")) == "2023/24 Budget"
 
 
 def test_two_columns_are_read_column_by_column(tmp_path):

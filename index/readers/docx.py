@@ -184,6 +184,8 @@ def _looks_like_heading(text: str) -> bool:
 
 
 FRONT_LINE_WORDS = 15  # a line of a judgment's cover page: a court, a name, a role, "Hearing date: ..."
+COVER_MIN_NUMBERED = 5  # a document with a cover page numbers at least this many paragraphs
+_TYPED = re.compile(r"\d+\.\s+\S")
 
 
 def _first_typed_number(rows: list[tuple]) -> int:
@@ -219,8 +221,8 @@ def _front_matter(rows: list[tuple], first_main: int) -> dict[int, str]:
         if not re.search(r"\w", text):
             flush()
             out[i] = ""
-        elif _is_heading(style_name) or len(text.split()) > FRONT_LINE_WORDS:
-            flush()
+        elif _is_heading(style_name) or len(text.split()) > FRONT_LINE_WORDS or text.endswith((".", "!", "?")):
+            flush()  # a sentence is prose, not a cover line: "The office moves to Leeds on 3 June."
         else:
             if text.endswith(":"):
                 flush()  # a label starts its own run: "Before :" with the judges, "Date Issued:" with its date
@@ -286,6 +288,8 @@ def read_docx(path: Path) -> DocumentText:
     inside = False  # whether the paragraphs being read are under a numbered paragraph
     first_main = min((i for i, r in enumerate(rows) if main and r[2] == main and not _is_heading(r[1])),
                      default=_first_typed_number(rows) if main is None else 0)
+    if n_main < COVER_MIN_NUMBERED and (main or sum(bool(_TYPED.match(r[0])) for r in rows) < COVER_MIN_NUMBERED):
+        first_main = 0  # a short numbered list in a memo: no cover page before it
     front = _front_matter(rows, first_main)
     for i, (text, style_name, lst, shown) in enumerate(rows):
         if i in front:

@@ -276,12 +276,13 @@ def _squash(text: str) -> str:
 def _title(layout: str, meta: str, path: Path) -> str:
     """The title every citation shows: the block in the largest type, unless the file's Title property holds it
     and says more (the HSE sheet's largest type is its number "P43", its property "P43 - COSHH essentials in the
-    printing industry: ..."), or it is no text at all (OCR of a printed web page gave "| = 10 External links |"):
-    then the property, else the file's name."""
-    if _squash(meta) in ("untitled", "untitleddocument"):
-        meta = ""  # what PDF makers write when nobody gave a title
-    letters = sum(c.isalpha() for c in layout)
-    if not (layout[:1].isalnum() or layout[:1] in "“\"'([") or letters < 0.6 * len(layout.replace(" ", "")):
+    printing industry: ..."), or it is no text at all (OCR of a printed web page gave "| = 10 External links |",
+    which starts with a symbol): then the property, else the file's name. A property that a printer driver made
+    of the file's name ("Microsoft Word - Annual Report 2019.docx") or wrote for want of one ("untitled") is none."""
+    if _squash(meta) in ("untitled", "untitleddocument") or re.match(r"Microsoft \w+ - ", meta) \
+            or re.search(r"\.(docx?|xlsx?|pptx?|odt|rtf|txt|pdf)$", meta, re.I):
+        meta = ""
+    if not (layout[:1].isalnum() or layout[:1] in "“\"'(["):
         return meta or re.sub(r"[-_]+", " ", path.stem)
     fuller = len(_squash(meta)) > len(_squash(layout)) and _squash(layout) in _squash(meta)
     return meta if fuller and len(meta) <= TITLE_CHARS else layout
