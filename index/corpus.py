@@ -51,6 +51,8 @@ def _table_row(text: str) -> bool:
     heading may carry a section number or a date ("On 22 November 2011"), not a row of measurements."""
     figures = _FIGURE.findall(text)
     return len(figures) >= 3 or (len(figures) == 2 and any("." in f.rstrip(".") or "%" in f for f in figures))
+
+
 SENTENCE_END = ".!?:;\"'”’)]"
 # A PDF or web page counts as numbered when at least this share of its body blocks carry a typed number: a
 # short "1. 2. 3." list inside prose must not turn the whole document into P-labels. (Text files keep the

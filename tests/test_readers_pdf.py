@@ -110,31 +110,37 @@ def test_hyphens_are_removed_in_split_words_and_kept_in_compounds(tmp_path):
     assert blocks
 
 
+def draw_pdf(path, *pages):
+    """A PDF drawn line by line: each page a list of (font, size, x, y, text)."""
+    from reportlab.pdfgen import canvas
+
+    c = canvas.Canvas(str(path))
+    for i, lines in enumerate(pages):
+        if i:
+            c.showPage()
+        for font, size, x, y, text in lines:
+            c.setFont(font, size)
+            c.drawString(x, y, text)
+    c.save()
+    return read_pdf_doc(path)
+
+
 def test_a_run_in_heading_stays_in_its_paragraph_and_a_table_header_is_no_section(tmp_path):
     """A paper's bold run-in heading ("Selecting PDFs We remove...") opens a body line: the paragraph is not cut
     after that line. A table's bold header row ("Filter      Number of papers") is short and unpunctuated like a
     heading, but its wide column gap says it is a row: the text after the table stays in its real section."""
-    from reportlab.pdfgen import canvas
+    from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    path = tmp_path / "paper.pdf"
-    c = canvas.Canvas(str(path))
-    c.setFont("Helvetica-Bold", 16)
-    c.drawString(72, 780, "Corpus Report")
-    c.setFont("Helvetica-Bold", 11)
-    c.drawString(72, 740, "2 Processing")
-    c.drawString(72, 712, "Selecting PDFs")
-    c.setFont("Helvetica", 11)
-    c.drawString(72 + c.stringWidth("Selecting PDFs ", "Helvetica-Bold", 11), 712, "We remove PDFs which are less")
-    c.drawString(72, 698, "likely to be academic papers, such as slides and reports.")
-    c.setFont("Helvetica-Bold", 11)
-    c.drawString(72, 660, "Filter")
-    c.drawString(300, 660, "Number of papers")
-    c.setFont("Helvetica", 11)
-    c.drawString(72, 646, "No title")
-    c.drawString(300, 646, "20k")
-    c.drawString(72, 610, "The remaining papers are kept for the corpus.")
-    c.save()
-    doc = read_pdf_doc(path)
+    bold, body = ("Helvetica-Bold", 11), ("Helvetica", 11)
+    doc = draw_pdf(tmp_path / "paper.pdf", [
+        ("Helvetica-Bold", 16, 72, 780, "Corpus Report"),
+        (*bold, 72, 740, "2 Processing"),
+        (*bold, 72, 712, "Selecting PDFs"),
+        (*body, 72 + stringWidth("Selecting PDFs ", *bold), 712, "We remove PDFs which are less"),
+        (*body, 72, 698, "likely to be academic papers, such as slides and reports."),
+        (*bold, 72, 660, "Filter"), (*bold, 300, 660, "Number of papers"),
+        (*body, 72, 646, "No title"), (*body, 300, 646, "20k"),
+        (*body, 72, 610, "The remaining papers are kept for the corpus.")])
     by_start = {p.text.split(".")[0]: p for p in doc.paragraphs}
     run_in = by_start["Selecting PDFs We remove PDFs which are less likely to be academic papers, such as slides and "
                       "reports"]
@@ -146,30 +152,18 @@ def test_a_run_in_heading_stays_in_its_paragraph_and_a_table_header_is_no_sectio
 def test_a_numbered_paragraph_with_a_hanging_indent_is_joined_across_a_page_break(tmp_path):
     """"4." at the margin and its text at a tab leave a gap as wide as a table's: the paragraph is still one
     paragraph when a page break (and a caption) cuts it ("...found that the de-" / "fendant had failed...")."""
-    from reportlab.pdfgen import canvas
-
-    path = tmp_path / "judgment.pdf"
-    c = canvas.Canvas(str(path))
-    c.setFont("Helvetica-Bold", 16)
-    c.drawString(72, 770, "Judgment of the Court")
-    c.setFont("Times-Roman", 12)
+    times = ("Times-Roman", 12)
+    first = [("Helvetica-Bold", 16, 72, 770, "Judgment of the Court")]
     y = 730
     for n in (1, 2, 3, 4):
-        c.drawString(72, y, f"{n}.")
         last = "works were needed, and she found that the de-" if n == 4 else "the terms of the lease agreement."
-        for line in ("The claimant brought proceedings against the defendant for breach of", last):
-            c.drawString(108, y, line)
-            y -= 14
-        y -= 10
-    c.showPage()
-    c.setFont("Times-Italic", 9)
-    c.drawString(72, 770, "Figure 1: Service charge demands by year")
-    c.setFont("Times-Roman", 12)
-    c.drawString(108, 740, "fendant had failed to show that the works were unnecessary.")
-    c.drawString(72, 716, "5.")
-    c.drawString(108, 716, "The appeal is dismissed.")
-    c.save()
-    doc = read_pdf_doc(path)
+        first += [(*times, 72, y, f"{n}."), (*times, 108, y, "The claimant brought proceedings against the defendant "
+                                             "for breach of"), (*times, 108, y - 14, last)]
+        y -= 38
+    second = [("Times-Italic", 9, 72, 770, "Figure 1: Service charge demands by year"),
+              (*times, 108, 740, "fendant had failed to show that the works were unnecessary."),
+              (*times, 72, 716, "5."), (*times, 108, 716, "The appeal is dismissed.")]
+    doc = draw_pdf(tmp_path / "judgment.pdf", first, second)
     by_label = {p.label: p.text for p in doc.paragraphs}
     assert "she found that the defendant had failed to show that the works were unnecessary." in by_label["4"]
     assert not any(t.startswith("fendant") for t in by_label.values())

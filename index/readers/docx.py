@@ -185,14 +185,18 @@ def _looks_like_heading(text: str) -> bool:
 
 FRONT_LINE_WORDS = 15  # a line of a judgment's cover page: a court, a name, a role, "Hearing date: ..."
 COVER_MIN_NUMBERED = 5  # a document with a cover page numbers at least this many paragraphs
-_TYPED = re.compile(r"\d+\.\s+\S")
+_TYPED = re.compile(r"(\d+)\.\s+\S")
 
 
 def _first_typed_number(rows: list[tuple]) -> int:
     """Where the numbered paragraphs of a document that types its numbers ("1. The appellants are...") begin:
-    the first row typed "1." that a row typed "2." follows; 0 (no cover page) when there is none."""
-    last_two = max((i for i, row in enumerate(rows) if re.match(r"2\.\s+\S", row[0])), default=-1)
-    return next((i for i, row in enumerate(rows[:last_two]) if re.match(r"1\.\s+\S", row[0])), 0)
+    the first row typed "1." that a row typed "2." follows; 0 (no cover page) when there is none or fewer than
+    COVER_MIN_NUMBERED rows are typed with a number."""
+    typed = [(i, m.group(1)) for i, row in enumerate(rows) if (m := _TYPED.match(row[0]))]
+    if len(typed) < COVER_MIN_NUMBERED:
+        return 0
+    last_two = max((i for i, n in typed if n == "2"), default=-1)
+    return next((i for i, n in typed if n == "1" and i < last_two), 0)
 
 
 def _front_matter(rows: list[tuple], first_main: int) -> dict[int, str]:
@@ -283,13 +287,14 @@ def read_docx(path: Path) -> DocumentText:
     if n_main < 2:
         main = None
     blocks: list[Block] = []
-    last_main = max((i for i, r in enumerate(rows) if main and r[2] == main and not _is_heading(r[1])),
-                    default=-1)
+    main_rows = [i for i, r in enumerate(rows) if main and r[2] == main and not _is_heading(r[1])]
+    last_main = main_rows[-1] if main_rows else -1
     inside = False  # whether the paragraphs being read are under a numbered paragraph
-    first_main = min((i for i, r in enumerate(rows) if main and r[2] == main and not _is_heading(r[1])),
-                     default=_first_typed_number(rows) if main is None else 0)
-    if n_main < COVER_MIN_NUMBERED and (main or sum(bool(_TYPED.match(r[0])) for r in rows) < COVER_MIN_NUMBERED):
-        first_main = 0  # a short numbered list in a memo: no cover page before it
+    # Where a cover page ends; a short numbered list in a memo has none before it.
+    if main:
+        first_main = main_rows[0] if n_main >= COVER_MIN_NUMBERED else 0
+    else:
+        first_main = _first_typed_number(rows)
     front = _front_matter(rows, first_main)
     for i, (text, style_name, lst, shown) in enumerate(rows):
         if i in front:

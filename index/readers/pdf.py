@@ -64,11 +64,9 @@ def _char_index_map(text: str, count: int) -> Callable[[int], int]:
     return lambda i: min(starts[i], count - 1)
 
 
-_WHITE = re.compile(r"\s+")
 TITLE_CHARS = 200  # a Title property longer than this is a description, not a title
 TABLE_GAP = 2.0  # a gap between two characters of a line this many line heights wide separates table columns
-
-
+_WHITE = re.compile(r"\s+")
 _BOLD_NAME = re.compile(rb"bold|black|heavy|demi", re.I)
 
 
