@@ -19,6 +19,9 @@ def parse_args(argv):
     p.add_argument("--set", default=str(DEFAULT_SET), help="evaluation set (JSONL), default eval/questions.jsonl")
     p.add_argument("--docs", help="documents folder (default: seeds/)")
     p.add_argument("--index", help="index folder (default: derived from --docs and --model)")
+    p.add_argument("--real-documents", action="store_true",
+                   help="the real PDFs, web pages and Word files of shared/documents with eval/documents.jsonl "
+                        "(instead of --set and --docs; copied into one folder under eval/out/)")
     p.add_argument("--store", help="postgresql://USER:PASSWORD@HOST:PORT/DB: evaluate the index in PostgreSQL (or QA_STORE)")
     p.add_argument("--modes", default="hybrid,dense,lexical", help="comma-separated retrieval modes")
     p.add_argument("--k", type=int, default=5, help="cut-off for Recall@k (default 5)")
@@ -99,10 +102,21 @@ def main(argv=None) -> int:
 
         return main_review(args)
     from eval.dataset import load_set, select_split
-    from eval.runner import evaluate, in_scope, set_problems
+    from eval.runner import evaluate, fit_set, in_scope
     from retriever.assistant import check_scope
     from retriever.search import check_mode
 
+    if args.real_documents:
+        from eval import real_documents
+
+        if args.docs or args.set != str(DEFAULT_SET):
+            print("error: --real-documents brings its own --set and --docs; leave those out", file=sys.stderr)
+            return 2
+        try:
+            args.docs, args.set = str(real_documents.assemble()), str(real_documents.SET)
+        except (FileNotFoundError, OSError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
     try:
         modes = [check_mode(m.strip()) for m in args.modes.split(",") if m.strip()]
         questions = sample(select_split(load_set(Path(args.set)), args.split), args.limit)
@@ -111,7 +125,7 @@ def main(argv=None) -> int:
     except service.user_errors() as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    problems = set_problems(assistant, questions)
+    questions, problems = fit_set(assistant, questions)
     if problems:
         print("warning: the evaluation set does not match the documents:\n  " + "\n  ".join(problems[:20]),
               file=sys.stderr)

@@ -1,9 +1,13 @@
-"""The evaluation set format: one JSON object per line with id, question, answerable, gold, answer_keys, notes."""
+"""The evaluation set format: one JSON object per line with id, question, answerable, gold, answer_keys, notes.
+
+A gold entry names its paragraph by label (`{"doc": ..., "paragraph": "3"}`) or by a verbatim quote of its text
+(`{"doc": ..., "quote": "..."}`): labels suit the seeds, whose numbers are printed; a quote suits real PDFs, Word
+files and web pages, whose paragraph labels move when a reader improves, while their words do not."""
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 DEFAULT_SET = Path(__file__).resolve().parent / "questions.jsonl"
@@ -19,6 +23,7 @@ class Question:
     notes: str = ""
     split: str = ""  # "dev" or "test"; see split_of
     article: str = ""  # the document a SQuAD question was written on (answerable or not), for article folds
+    quotes: tuple[tuple[str, str], ...] = ()  # (doc file name, verbatim text) of gold paragraphs named by quote
 
     @property
     def part(self) -> str:
@@ -53,14 +58,43 @@ def load_set(path: Path = DEFAULT_SET) -> list[Question]:
                 continue
             try:
                 rec = json.loads(line)
+                gold = rec["gold"]
                 questions.append(Question(str(rec["id"]), rec["question"], bool(rec["answerable"]),
-                                          tuple((g["doc"], str(g["paragraph"])) for g in rec["gold"]),
+                                          tuple((g["doc"], str(g["paragraph"])) for g in gold if "quote" not in g),
                                           tuple(rec["answer_keys"]), rec.get("notes", ""),
-                                          rec.get("split", ""), rec.get("article", "")))
+                                          rec.get("split", ""), rec.get("article", ""),
+                                          tuple((g["doc"], g["quote"]) for g in gold if "quote" in g)))
             except (ValueError, KeyError, TypeError) as e:
                 raise ValueError(f"{path}:{n}: not a valid question record ({e}); "
                                  "each line needs id, question, answerable, gold, answer_keys") from e
     return questions
+
+
+def resolve_quotes(questions: list[Question], paragraphs: dict[tuple[str, str], str]
+                   ) -> tuple[list[Question], list[str]]:
+    """Each gold quote turned into the label of the one paragraph of its document that contains it (whitespace
+    and case aside). A quote found in no paragraph, or in several, is a problem and gives no gold."""
+    def norm(text: str) -> str:
+        return " ".join(text.split()).lower()
+
+    by_doc: dict[str, list[tuple[str, str]]] = {}
+    for (doc, label), text in paragraphs.items():
+        by_doc.setdefault(doc, []).append((label, norm(text)))
+    resolved, problems = [], []
+    for q in questions:
+        if not q.quotes:
+            resolved.append(q)
+            continue
+        gold = list(q.gold)
+        for doc, quote in q.quotes:
+            labels = [label for label, text in by_doc.get(doc, []) if norm(quote) in text]
+            if len(labels) == 1:
+                gold.append((doc, labels[0]))
+            else:
+                where = "no paragraph" if not labels else f"{len(labels)} paragraphs (¶{', ¶'.join(labels[:5])})"
+                problems.append(f"{q.id}: the gold quote {quote[:50]!r} is in {where} of {doc}")
+        resolved.append(replace(q, gold=tuple(gold), quotes=()))
+    return resolved, problems
 
 
 def check_set(questions: list[Question], paragraphs: dict[tuple[str, str], str]) -> list[str]:

@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass
 
 from eval import metrics
-from eval.dataset import Question, check_set
+from eval.dataset import Question, check_set, resolve_quotes
 from retriever.assistant import Assistant, clean_question
 
 COVERAGE_OFFSETS = (-0.15, -0.1, -0.05, 0.0, 0.05, 0.1, 0.15)  # around the fitted threshold
@@ -53,9 +53,12 @@ def in_scope(questions: list[Question], documents: set[str] | None) -> list[Ques
     return [q for q in questions if not q.answerable or any(doc in documents for doc, _ in q.gold)]
 
 
-def set_problems(assistant: Assistant, questions: list[Question]) -> list[str]:
-    """Where the set does not fit the assistant's documents (see eval.dataset.check_set)."""
-    return check_set(questions, {(p.doc, p.label): p.text for p in assistant.index.paragraphs})
+def fit_set(assistant: Assistant, questions: list[Question]) -> tuple[list[Question], list[str]]:
+    """The questions with their gold quotes resolved to the assistant's paragraphs, and where the set does not
+    fit its documents (see eval.dataset.resolve_quotes and check_set)."""
+    paragraphs = {(p.doc, p.label): p.text for p in assistant.index.paragraphs}
+    questions, problems = resolve_quotes(questions, paragraphs)
+    return questions, problems + check_set(questions, paragraphs)
 
 
 def evaluate(assistant: Assistant, questions: list[Question], modes, k: int = 5,

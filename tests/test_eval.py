@@ -5,7 +5,7 @@ import pytest
 
 from conftest import SEEDS
 from eval import metrics
-from eval.dataset import check_set, load_set
+from eval.dataset import check_set, load_set, resolve_quotes
 from eval.squad import convert
 from index.corpus import load_corpus
 
@@ -90,6 +90,44 @@ def test_check_set_reports_missing_paragraph_and_missing_key(tmp_path):
                                 "answer_keys": ["London"]}) + "\n")
     problems = check_set(load_set(path), {("a.txt", "1"): "Signed in Paris."})
     assert problems == ["x: gold paragraph a.txt ¶9 does not exist", "x: gold paragraph a.txt ¶1 contains no answer key"]
+
+
+
+def test_a_gold_quote_names_the_one_paragraph_that_contains_it(tmp_path):
+    path = tmp_path / "set.jsonl"
+    rows = [{"id": "ok", "question": "q", "answerable": True, "answer_keys": ["14 months"],
+             "gold": [{"doc": "a.pdf", "quote": "within  14 MONTHS of"}]},
+            {"id": "twice", "question": "q", "answerable": True, "answer_keys": ["the"],
+             "gold": [{"doc": "a.pdf", "quote": "the"}]},
+            {"id": "nowhere", "question": "q", "answerable": True, "answer_keys": ["x"],
+             "gold": [{"doc": "b.pdf", "quote": "within 14 months"}]}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    paragraphs = {("a.pdf", "2"): "Apply within 14 months of the\nnotice.", ("a.pdf", "3"): "See the annex."}
+    questions, problems = resolve_quotes(load_set(path), paragraphs)
+    assert [q.gold for q in questions] == [(("a.pdf", "2"),), (), ()]
+    assert problems == ["twice: the gold quote 'the' is in 2 paragraphs (¶2, ¶3) of a.pdf",
+                        "nowhere: the gold quote 'within 14 months' is in no paragraph of b.pdf"]
+    assert check_set(questions, paragraphs) == ["twice: answerable but no gold paragraph",
+                                                "nowhere: answerable but no gold paragraph"]
+
+
+def test_real_documents_are_one_flat_folder_without_the_duplicate_extraction(tmp_path):
+    from eval import real_documents
+
+    root = tmp_path / "shared"
+    for kind, name in [("pdf", "a.pdf"), ("html", "b.html"),
+                       ("html", "firefox-nightly-blog-issue-85.readability-expected.html")]:
+        (root / kind).mkdir(parents=True, exist_ok=True)
+        (root / kind / name).write_text(name)
+    target = tmp_path / "out" / "documents"
+    assert real_documents.assemble(target, root) == target
+    assert sorted(p.name for p in target.iterdir()) == ["a.pdf", "b.html"]
+    (root / "pdf" / "a.pdf").write_text("a longer text")  # a changed source is copied again
+    real_documents.assemble(target, root)
+    assert (target / "a.pdf").read_text() == "a longer text"
+    assert [p.name for p in target.parent.iterdir()] == ["documents"]  # no staging folder left behind
+    with pytest.raises(FileNotFoundError, match="QA_SHARED"):
+        real_documents.assemble(target, tmp_path / "empty")
 
 
 SQUAD = {"version": "v2.0", "data": [

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from eval.dataset import DEFAULT_SET, load_set
-from eval.runner import COLUMNS, evaluate as run_set, set_problems
+from eval.runner import COLUMNS, evaluate as run_set, fit_set
 from retriever import settings
 from ui.render import hit_curve_svg
 
@@ -14,7 +14,7 @@ from ui.render import hit_curve_svg
 def evaluate(assistant, eval_set: Path | None = None):
     """Returns (summary Markdown, metrics table, Hit@k chart as SVG, failing questions) for the UI."""
     questions = load_set(eval_set or DEFAULT_SET)
-    problems = set_problems(assistant, questions)
+    questions, problems = fit_set(assistant, questions)
     if problems:
         return (f"The evaluation set does not match these documents ({len(problems)} problems, e.g. "
                 f"{problems[0]}); run it on the folder it was written for.", None, None, None)
