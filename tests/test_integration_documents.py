@@ -263,3 +263,22 @@ def test_a_folder_of_all_real_documents_builds_with_one_warning_per_unreadable_f
         assert any("scanned-wikipedia-ocr-printout.pdf: " in m and "pages 1 are scanned" in m for m in warnings)
     kinds = Counter(p.suffix for p in folder.iterdir())
     assert manifest["counts"]["documents"] >= sum(kinds.values()) - 3
+
+
+def test_the_real_document_question_set_resolves_each_gold_quote_to_one_paragraph(tmp_path):
+    """eval/documents.jsonl names its gold paragraphs by verbatim quotes; a reader change that splits, merges or
+    garbles a quoted paragraph shows up here as the question it breaks, before any eval figure moves."""
+    from eval import real_documents
+    from eval.dataset import check_set, load_set, resolve_quotes
+    from index.corpus import load_corpus
+
+    questions = load_set(real_documents.SET)
+    documents = load_corpus(real_documents.assemble(tmp_path / "documents"))
+    paragraphs = {(p.doc, p.label): p.text for d in documents for p in d.paragraphs}
+    resolved, problems = resolve_quotes(questions, paragraphs)
+    assert problems + check_set(resolved, paragraphs) == []
+    answerable = [q for q in resolved if q.answerable]
+    assert len(answerable) >= 60 and len(resolved) - len(answerable) >= 15
+    # every readable document is asked about, the OCR'd scan included
+    asked = {doc for q in answerable for doc, _ in q.gold}
+    assert {d.name for d in documents} - asked <= {"geotopo-roman-front-matter.pdf"}
