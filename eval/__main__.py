@@ -125,7 +125,7 @@ def main(argv=None) -> int:
     except service.user_errors() as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    questions, problems = fit_set(assistant, questions)
+    questions, problems = fit_set(assistant.index.paragraphs, questions)
     if problems:
         print("warning: the evaluation set does not match the documents:\n  " + "\n  ".join(problems[:20]),
               file=sys.stderr)

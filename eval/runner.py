@@ -53,10 +53,10 @@ def in_scope(questions: list[Question], documents: set[str] | None) -> list[Ques
     return [q for q in questions if not q.answerable or any(doc in documents for doc, _ in q.gold)]
 
 
-def fit_set(assistant: Assistant, questions: list[Question]) -> tuple[list[Question], list[str]]:
-    """The questions with their gold quotes resolved to the assistant's paragraphs, and where the set does not
-    fit its documents (see eval.dataset.resolve_quotes and check_set)."""
-    paragraphs = {(p.doc, p.label): p.text for p in assistant.index.paragraphs}
+def fit_set(paragraphs_of_index, questions: list[Question]) -> tuple[list[Question], list[str]]:
+    """The questions with their gold quotes resolved to the given paragraphs (an index's, or a parsed folder's),
+    and where the set does not fit its documents (see eval.dataset.resolve_quotes and check_set)."""
+    paragraphs = {(p.doc, p.label): p.text for p in paragraphs_of_index}
     questions, problems = resolve_quotes(questions, paragraphs)
     return questions, problems + check_set(questions, paragraphs)
 

@@ -269,14 +269,13 @@ def test_the_real_document_question_set_resolves_each_gold_quote_to_one_paragrap
     """eval/documents.jsonl names its gold paragraphs by verbatim quotes; a reader change that splits, merges or
     garbles a quoted paragraph shows up here as the question it breaks, before any eval figure moves."""
     from eval import real_documents
-    from eval.dataset import check_set, load_set, resolve_quotes
+    from eval.dataset import load_set
+    from eval.runner import fit_set
     from index.corpus import load_corpus
 
-    questions = load_set(real_documents.SET)
     documents = load_corpus(real_documents.assemble(tmp_path / "documents"))
-    paragraphs = {(p.doc, p.label): p.text for d in documents for p in d.paragraphs}
-    resolved, problems = resolve_quotes(questions, paragraphs)
-    assert problems + check_set(resolved, paragraphs) == []
+    resolved, problems = fit_set([p for d in documents for p in d.paragraphs], load_set(real_documents.SET))
+    assert problems == []
     answerable = [q for q in resolved if q.answerable]
     assert len(answerable) >= 60 and len(resolved) - len(answerable) >= 15
     # every readable document is asked about, the OCR'd scan included

@@ -14,7 +14,7 @@ from ui.render import hit_curve_svg
 def evaluate(assistant, eval_set: Path | None = None):
     """Returns (summary Markdown, metrics table, Hit@k chart as SVG, failing questions) for the UI."""
     questions = load_set(eval_set or DEFAULT_SET)
-    questions, problems = fit_set(assistant, questions)
+    questions, problems = fit_set(assistant.index.paragraphs, questions)
     if problems:
         return (f"The evaluation set does not match these documents ({len(problems)} problems, e.g. "
                 f"{problems[0]}); run it on the folder it was written for.", None, None, None)
