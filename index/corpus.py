@@ -10,7 +10,8 @@ Labelling rule (also in the README), the same for every kind of file:
 Headings are not paragraphs: they become the `section` of the paragraphs under them. The title (first
 block), a dateline and a bare source URL are kept as document metadata. A paragraph that the source
 split at a page break (one block ends mid-sentence, the next continues it) is joined again, and remembers
-the pages it spans.
+the pages it spans. A block of reference marks only ("[2]", "[3][4]": a printed web page's footnote calls that
+the layout set on a line of their own) is no paragraph: it joins the paragraph before it.
 """
 from __future__ import annotations
 
@@ -67,6 +68,8 @@ _DATE = re.compile(
     r"September|October|November|December) \d{4}$"
 )
 _MD_HEADING = re.compile(r"^#{1,6}\s+(.*)$")
+# Footnote calls on a line of their own: "[2]", "[3][4]", "[a]", "[note 1]", "[citation needed]".
+_REFERENCE_MARKS = re.compile(r"^(\[\s*(\d{1,4}|[a-z]|note \d{1,4}|citation needed)\s*\]\s*)+$", re.I)
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,11 @@ def parse_blocks(name: str, source: DocumentText, warn: Callable[[str], None] = 
                                     page_starts=block.page_starts, pdf_pages=pdf_pages))
 
     for i, block in enumerate(blocks):
+        if _REFERENCE_MARKS.match(block.text.strip()):
+            if paragraphs and not (headings and headings[-1][1] == len(paragraphs)):
+                prev = paragraphs.pop()
+                add(prev.label, join_blocks(Block(prev.text, prev.pages, prev.page_starts), block), prev.section)
+            continue
         kind = _is_metadata(block)
         if kind == "url" and not source_url:
             source_url = _URL_ONLY.match(block.text).group(1)

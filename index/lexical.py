@@ -1,6 +1,8 @@
 """How text becomes BM25 terms: one analyser for the index, answer sentences and questions, so they match.
 
 bm25s's tokeniser with its English stop words (Lucene's 33) and the Snowball English stemmer (PyStemmer).
+Its default pattern keeps words of two characters or more, which drops the number of "Article 5", "FP.3" or
+"Phase 2": a lone digit is kept as a term too (bump index.manifest.FORMAT_VERSION when this changes).
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import threading
 from functools import lru_cache
 
 _local = threading.local()
+TOKEN_PATTERN = r"(?u)\b\w\w+\b|\b\d\b"
 
 
 def stemmer():
@@ -30,7 +33,8 @@ def tokenize_for_index(texts: list[str]):
     """bm25s Tokenized ids for building the BM25 index."""
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords=stop_words(), stemmer=stemmer(), show_progress=False)
+    return bm25s.tokenize(texts, stopwords=stop_words(), stemmer=stemmer(), show_progress=False,
+                          token_pattern=TOKEN_PATTERN)
 
 
 def terms(texts: list[str], extra_stop_words: frozenset[str] = frozenset()) -> list[list[str]]:
@@ -38,7 +42,7 @@ def terms(texts: list[str], extra_stop_words: frozenset[str] = frozenset()) -> l
     import bm25s
 
     return bm25s.tokenize(texts, stopwords=stop_words(extra_stop_words), stemmer=stemmer(), return_ids=False,
-                          show_progress=False)
+                          show_progress=False, token_pattern=TOKEN_PATTERN)
 
 
 @lru_cache(maxsize=65536)

@@ -9,7 +9,7 @@ from pathlib import Path
 from index.corpus import list_document_files
 from index.embedders.base import Embedder, file_sha256
 
-FORMAT_VERSION = 2  # 2: adds sentences.faiss
+FORMAT_VERSION = 3  # 2: adds sentences.faiss; 3: lone digits are BM25 terms (index/lexical.py)
 # How a paragraph becomes embedding input; bump when it changes so old indexes are rebuilt. The manifest records
 # it followed by the embedder's own recipe (prefixes, window size in tokens, pooling).
 EMBED_RECIPE = "title-section-prefix-v2"

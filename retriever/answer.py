@@ -26,6 +26,8 @@ _CROSS_DOC = re.compile(rf"\b(both|each|all)\b.*\b{_DOCUMENT}\b|"
                         rf"\b(the|our|my)\s+({_DOCUMENT_NOUNS})s\b|"
                         rf"\b{_DOCUMENT}\s+(and|or|versus|vs\.?)\s+(the\s+|a\s+)?{_DOCUMENT}\b|"
                         r"\bcompared?\b|\bdiffer|\bin common\b", re.I)
+# A sentence with no word of its own ("[2]", "0°7′36″W", "(c)") states nothing, whatever its heading matches.
+_A_WORD = re.compile(r"[^\W\d_]{2,}")
 
 
 @dataclass(frozen=True)
@@ -96,12 +98,12 @@ def may_answer(question: str, texts: list[str]) -> list[int]:
     ordinal or a sum of money, only those that state one (answer_type.py). A block of signatory names and titles
     (index.corpus.is_signatory_block) answers only a question for a person, a name or a title: it states nothing
     else, yet its country names ("For the Government of the United Kingdom ...") match many content questions.
-    Training reads the same view."""
+    A sentence without a word of two letters states nothing. Training reads the same view."""
     wanted = expected_answer_type(question)
     typed = bool(wanted) and wanted not in PREFERRED_ONLY
     person = asks_for_person(question)
     return [i for i, t in enumerate(texts)
-            if (not typed or states(wanted, t)) and (person or not is_signatory_block(t))]
+            if (not typed or states(wanted, t)) and (person or not is_signatory_block(t)) and _A_WORD.search(t)]
 
 
 def score_sentences(index: ParagraphIndex, hits: list[Hit], query_vector: np.ndarray, question: str,

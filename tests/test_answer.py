@@ -3,7 +3,7 @@ import pytest
 
 from fakes import FakeEmbedder
 from retriever import settings
-from retriever.answer import NOT_COVERED, is_cross_document
+from retriever.answer import NOT_COVERED, is_cross_document, may_answer
 from retriever.assistant import Assistant, QuestionError, clean_question
 
 DOCS = {
@@ -152,6 +152,24 @@ def test_a_question_for_a_sum_of_money_is_not_answered_by_a_sentence_without_one
     answer = assistant.ask("What is the annual budget of the council?")
     assert not answer.answered
     assert answer.notes == ["The question asks for a sum of money, and none of the closest passages states one."]
+
+
+@pytest.mark.parametrize("fragment", ["[2]", "51°30′13″N", "(c)", "1,000."])
+def test_a_fragment_without_words_may_not_answer(fragment):
+    """The printed Wikipedia page answered "What was the Cabinet Office's annual budget?" with "[2]", a footnote
+    call standing alone under the heading "Annual budget": its heading matched, and it states nothing."""
+    question = "What was the annual budget of the Cabinet Office?"
+    assert may_answer(question, [fragment, "The budget was £2.1 billion for 2011–12."]) == [1]
+    assert may_answer("Where is the Cabinet Office?", [fragment, "It is at 70 Whitehall."]) == [1]
+
+
+def test_a_lone_digit_is_a_search_term(tmp_path):
+    """"FP.3" kept only "fp" when BM25 terms needed two characters: every FP.n paragraph matched alike."""
+    docs = {"principles.txt": "Principles\n\n" + "\n\n".join(
+        f"FP.{n} covers the {topic} of the site." for n, topic in
+        [(1, "leadership"), (2, "ownership"), (3, "optimisation"), (4, "balance")]) + "\n"}
+    answer = assistant_over(tmp_path, docs).ask("What does FP.3 cover?", mode="lexical")
+    assert answer.hits[0].paragraph.text == "FP.3 covers the optimisation of the site."
 
 
 def test_how_long_is_not_answered_by_a_count_without_a_unit(tmp_path):

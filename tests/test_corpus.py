@@ -260,3 +260,16 @@ def test_in_a_pdf_a_web_address_a_formula_or_a_table_row_is_not_taken_for_a_head
                                     "Version 2.1 released March 2020\n\nIt fixed bugs.\n")
     assert [(p.section, p.text) for p in typed.paragraphs] == [("Results for 2019, 2020 and 2021", "Sales grew."),
                                                                 ("Version 2.1 released March 2020", "It fixed bugs.")]
+
+def test_footnote_calls_on_a_line_of_their_own_join_the_paragraph_before_and_are_no_paragraph():
+    """The printed Wikipedia page: the infobox's "£2.1 billion ... for 2011–12" is followed by "[2]" on a line of
+    its own, which became a paragraph that a question about the budget was answered from."""
+    source = pdf_blocks(("Annual budget", 1), ("£2.1 billion (current) for 2011–12", 1), ("[2]", 1),
+                        ("The Cabinet Office supports the prime minister.", 1), ("[3][4]", 2),
+                        ("Functions", 2), ("[a]", 2), ("It coordinates policy.", 2))
+    doc = parse_blocks("office.pdf", source)
+    assert [(p.label, p.section, p.text) for p in doc.paragraphs] == [
+        ("1", "Annual budget", "£2.1 billion (current) for 2011–12 [2]"),
+        ("2", "Annual budget", "The Cabinet Office supports the prime minister. [3][4]"),
+        ("3", "Functions", "It coordinates policy.")]
+    assert doc.paragraphs[1].pages == (1, 2)
