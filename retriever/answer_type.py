@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import re
 
-_MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+# Capitalised (or in capitals) even inside the case-blind patterns: "may include" and "march on" are no dates.
+_MONTH = "(?-i:" + "|".join(m for month in _MONTHS for m in (month, month.upper())) + ")"
 _NUMBER_WORD = (r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
                 r"hundred|hundreds|thousand|thousands|million|millions|billion|billions|dozen|dozens|half|"
                 r"percent|per cent)\b")

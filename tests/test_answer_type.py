@@ -68,3 +68,14 @@ def test_a_question_that_asks_who(question, person):
 ])
 def test_a_question_that_asks_who_signed(question, signed):
     assert asks_who_signed(question) is signed
+
+
+@pytest.mark.parametrize("text, stated", [
+    ("This work of the United States may include copyrighted material.", False),  # GAO's footer, "When did GAO..."
+    ("Protesters march on the capital.", False),
+    ("We conducted our work from May 2023 to June 2023.", True),
+    ("SIGNED ON 2 MAY 2023", True),
+    ("The review reported in April.", True),
+])
+def test_a_month_is_a_capitalised_name_not_the_verb(text, stated):
+    assert states("time", text) is stated
