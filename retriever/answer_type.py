@@ -17,16 +17,26 @@ _NUMBER_WORD = (r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twe
                 r"percent|per cent)\b")
 
 _YEAR_OR_CENTURY = r"\b(1[0-9]|20)\d\d(s)?\b|\bcentur(y|ies)\b"
-# A figure with a unit of time, length, speed, weight or share ("14 months", "1,230 km", "one year", "30 %"), a
-# span named by its unit ("a decade", "half an hour", "for weeks"), or a time: "how long" is often answered
-# "since the 1950s" or "until 1796" (a month or a year, not a season: "fall into" is no measure).
-_MEASURE = (rf"(\d[\d.,]*|{_NUMBER_WORD}|\ba|\ban|\bfew|\bseveral|\bmany)[\s-]+(\w+[\s-]+)?"
-            r"(seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|decades?|"
-            r"centur(y|ies)|millenni(um|a)|mm|cm|m|km|metres?|meters?|kilomet(re|er)s?|miles?|feet|"
-            r"foot|ft|inch(es)?|yards?|mph|km/h|kph|knots?|kg|kilograms?|grams?|g|tonnes?|tons?|lbs?|"
-            r"ounces?|oz|per ?cent|%|degrees?|°)(?!\w)|"
-            r"\b\d[\d.,]*\s?(%|°|km|mm|cm|kg|m|g|ft)(?!\w)|\bfor (days|weeks|months|years|decades|centuries)\b|"
+_TIME_UNITS = (r"seconds?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|decades?|centur(y|ies)|"
+               r"millenni(um|a)")
+_LENGTH_UNITS = r"mm|cm|m|km|metres?|meters?|kilomet(re|er)s?|miles?|mi|feet|foot|ft|inch(es)?|yards?"
+_OTHER_UNITS = r"mph|km/h|kph|knots?|kg|kilograms?|grams?|g|tonnes?|tons?|lbs?|ounces?|oz|per ?cent|%|degrees?|°"
+
+
+def _measure(units: str, short_units: str) -> str:
+    """A figure with one of `units` ("14 months", "1,230 km", "one year", "a few hundred feet"), a span named by
+    its unit ("a decade", "for weeks"), or a time: "how long" is often answered "since the 1950s" or "until 1796"
+    (a month or a year, not a season: "fall into" is no measure)."""
+    return (rf"(\d[\d.,]*|{_NUMBER_WORD}|\ba|\ban|\bfew|\bseveral|\bmany)[\s-]+(\w+[\s-]+)?({units})(?![\w/])|"
+            rf"\b\d[\d.,]*\s?({short_units})(?![\w/])|\bfor (days|weeks|months|years|decades|centuries)\b|"
             rf"\b{_MONTH}\b|{_YEAR_OR_CENTURY}|\b(seconds|minutes|hours|days|weeks|months|years|decades)\b")
+
+
+# Any unit of time, length, speed, weight or share, for "how fast" and "how heavy".
+_MEASURE = _measure(f"{_TIME_UNITS}|{_LENGTH_UNITS}|{_OTHER_UNITS}", "%|°|km|mm|cm|kg|m|g|ft")
+# "How long", "how far", "how tall": a length or a duration, never a weight or a share ("How long do ducks live?"
+# is not answered by "weighs less than 1 kg").
+_EXTENT = _measure(f"{_TIME_UNITS}|{_LENGTH_UNITS}", "km|mm|cm|m|ft")
 
 _ORDINAL_WORD = (r"first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|"
                  r"thirteenth|fourteenth|fifteenth|twentieth|hundredth|inaugural|last|final")
@@ -40,8 +50,10 @@ _ASKS = [  # (type, question pattern), first match wins
                           r"have)\b[^?]*\b(cost|pay|paid|spend|spent|earn|earned|raise|raised|worth|charge|"
                           r"charged)\b|\b(what|which) (is|was|were|are|will be|would be) (the |its |their |his |her |"
                           r"a )?(\w+ )?(budget|cost|price|fee|salary|revenue|funding)s?\b", re.I)),
-    # A measure: "how long should you rub..." is not answered by "fall into one of three categories".
-    ("measure", re.compile(r"\bhow (long|far|fast|tall|deep|wide|heavy)\b", re.I)),
+    # A measure: "how long should you rub..." is not answered by "fall into one of three categories", and a
+    # length or a duration (an extent) is not answered by a weight or a share.
+    ("extent", re.compile(r"\bhow (long|far|tall|deep|wide)\b", re.I)),
+    ("measure", re.compile(r"\bhow (fast|heavy)\b", re.I)),
     ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (number|percentage|"
                           r"amount|share|proportion|size)\b|\b(tariff|interest) rates?\b", re.I)),
     ("place", re.compile(r"^\s*where\b|\bin (which|what) (city|country|town|place|capital|region)\b", re.I)),
@@ -68,12 +80,13 @@ _HAS = {
                          r"\b(hundred|thousand|million|billion|trillion)s?\s+(of\s+)?(dollars|pounds|euros|yen)\b",
                          re.I),
     "measure": re.compile(_MEASURE, re.I),
+    "extent": re.compile(_EXTENT, re.I),
     # A count or amount: digits that are not a year on their own, a currency sign, or a number word.
     "number": re.compile(r"[$£€¥]\s?\d|\b\d+([.,]\d+)*\s?%|(?<![\d.])\b(?!(1[5-9]|20)\d\d\b)\d+([.,]\d+)*\b|"
                          + _NUMBER_WORD, re.I),
 }
 
-DESCRIBE = {"ordinal": "a rank or an ordinal (first, tenth)", "day": "a specific date", "time": "a date or time", "number": "a number or amount", "measure": "a measure (a length, a duration, a speed)", "amount": "a sum of money", "place": "a place"}
+DESCRIBE = {"ordinal": "a rank or an ordinal (first, tenth)", "day": "a specific date", "time": "a date or time", "number": "a number or amount", "measure": "a measure (a speed, a weight)", "extent": "a length or a duration", "amount": "a sum of money", "place": "a place"}
 # Kinds that only reorder candidate sentences: place names are too varied to refuse an answer for lacking one.
 PREFERRED_ONLY = {"place"}
 
@@ -100,8 +113,8 @@ def asks_who_signed(question: str) -> bool:
 
 
 def expected_answer_type(question: str) -> str | None:
-    """'ordinal', 'day', 'time', 'amount', 'measure', 'number' or 'place' when the question asks for one, else
-    None."""
+    """'ordinal', 'day', 'time', 'amount', 'extent', 'measure', 'number' or 'place' when the question asks for
+    one, else None."""
     for kind, pattern in _ASKS:
         if pattern.search(question):
             return kind

@@ -179,8 +179,8 @@ def test_how_long_is_not_answered_by_a_count_without_a_unit(tmp_path):
                          "The dredgers of the harbour of Portwick come from three ports.\n"}
     refused = assistant_over(tmp_path, docs).ask("How long will the dredgers of the harbour of Portwick work?")
     assert not refused.answered
-    assert refused.notes == ["The question asks for a measure (a length, a duration, a speed), and none of the "
-                             "closest passages states one."]
+    assert refused.notes == ["The question asks for a length or a duration, and none of the closest passages "
+                             "states one."]
     docs["works.txt"] += "\nThe dredgers of the harbour of Portwick will work for six weeks.\n"
     (tmp_path / "more").mkdir()
     answer = assistant_over(tmp_path / "more", docs).ask("How long will the dredgers of the harbour of Portwick work?")

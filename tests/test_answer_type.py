@@ -13,8 +13,10 @@ from retriever.answer_type import asks_for_person, asks_who_signed, expected_ans
     ("On what date will the meeting be held?", "day"),
     ("When was the agreement signed?", "time"),
     ("Which round of talks was it?", "ordinal"),
-    ("How long should you rub hand sanitiser into your hands?", "measure"),
+    ("How long should you rub hand sanitiser into your hands?", "extent"),
+    ("How far is Fresno from Los Angeles?", "extent"),
     ("How fast can a peregrine falcon fly?", "measure"),
+    ("How heavy is a call duck?", "measure"),
     ("How old was the king?", "number"),
     ("In which city was the declaration signed?", "place"),
     ("What do the ministers say about Russia?", None),
@@ -47,6 +49,21 @@ def test_a_sum_of_money_is_told_from_a_mere_number(text, stated):
 ])
 def test_a_measure_is_a_figure_with_a_unit_or_a_span_of_time(text, stated):
     assert states("measure", text) is stated
+
+
+@pytest.mark.parametrize("text,stated", [
+    ("Rub the gel over your hands for 20-30 seconds.", True),
+    ("The Rhine is 1,230 km (760 mi) long.", True),
+    ("The Bank of America Tower is 617 ft tall.", True),
+    ("Warsaw was the capital until 1796.", True),
+    ("The call duck weighs less than 1 kg (2.2 lb).", False),  # "How long do ducks live?" (a real-document miss)
+    ("The falcon dives at over 300 km/h.", False),
+    ("About 30 % of the land is forest.", False),
+])
+def test_a_length_or_a_duration_is_not_a_weight_a_speed_or_a_share(text, stated):
+    """What "how long", "how far" or "how tall" asks for; "how fast" and "how heavy" keep every unit."""
+    assert states("extent", text) is stated
+    assert states("measure", text) is True
 
 
 @pytest.mark.parametrize("question,person", [
