@@ -54,8 +54,14 @@ _ASKS = [  # (type, question pattern), first match wins
     # length or a duration (an extent) is not answered by a weight or a share.
     ("extent", re.compile(r"\bhow (long|far|tall|deep|wide)\b", re.I)),
     ("measure", re.compile(r"\bhow (fast|heavy)\b", re.I)),
+    # A share: "What minimum alcohol percentage must it contain?" is not answered by "one of three categories".
+    ("share", re.compile(r"\b(what|which) (\w+ ){0,2}(percentage|proportion)\b|\bwhat (percent|share)\b|"
+                         r"\bwhat (is|was|are|were) the (percentage|proportion|share)\b", re.I)),
+    # "What minimum alcohol percentage", "what was the total number": the count may come after a word or two.
     ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (number|percentage|"
-                          r"amount|share|proportion|size)\b|\b(tariff|interest) rates?\b", re.I)),
+                          r"amount|share|proportion|size|total)\b|\b(what|which) (\w+ ){1,2}(percentage|proportion)\b|"
+                          r"\bwhat (is|was|are|were) the (total )?(number|percentage|proportion|share|total)\b|"
+                          r"\b(tariff|interest) rates?\b", re.I)),
     ("place", re.compile(r"^\s*where\b|\bin (which|what) (city|country|town|place|capital|region)\b", re.I)),
     ("time", re.compile(r"^\s*when\b|\b(what|which) (year|month|time|century|decade|season)\b|\bby when\b|"
                         r"\bwhen (did|was|were|is|will|do|does|are)\b", re.I)),
@@ -80,13 +86,18 @@ _HAS = {
                          r"\b(hundred|thousand|million|billion|trillion)s?\s+(of\s+)?(dollars|pounds|euros|yen)\b",
                          re.I),
     "measure": re.compile(_MEASURE, re.I),
+    # A percentage or a fraction: "30 %", "49.6 per cent", "one ninth", "about seven-eighths", "one in five".
+    "share": re.compile(r"\d\s?%|\b(per ?cent|percentage points?)\b|\b(half|halves|thirds?|quarters?|fifths?|sixths?|"
+                        r"sevenths?|eighths?|ninths?|tenths?)\b|\b(one|two|three|four|five|six|seven|eight|nine|\d+) "
+                        r"(in|out of) (two|three|four|five|six|seven|eight|nine|ten|a hundred|every)\b|"
+                        r"\bout of \d+\b|\b\d+/\d+\b|\b(majority|minority)\b", re.I),
     "extent": re.compile(_EXTENT, re.I),
     # A count or amount: digits that are not a year on their own, a currency sign, or a number word.
     "number": re.compile(r"[$£€¥]\s?\d|\b\d+([.,]\d+)*\s?%|(?<![\d.])\b(?!(1[5-9]|20)\d\d\b)\d+([.,]\d+)*\b|"
                          + _NUMBER_WORD, re.I),
 }
 
-DESCRIBE = {"ordinal": "a rank or an ordinal (first, tenth)", "day": "a specific date", "time": "a date or time", "number": "a number or amount", "measure": "a measure (a speed, a weight)", "extent": "a length or a duration", "amount": "a sum of money", "place": "a place"}
+DESCRIBE = {"ordinal": "a rank or an ordinal (first, tenth)", "day": "a specific date", "time": "a date or time", "number": "a number or amount", "measure": "a measure (a speed, a weight)", "extent": "a length or a duration", "share": "a share (a percentage, a fraction)", "amount": "a sum of money", "place": "a place"}
 # Kinds that only reorder candidate sentences: place names are too varied to refuse an answer for lacking one.
 PREFERRED_ONLY = {"place"}
 
@@ -113,8 +124,8 @@ def asks_who_signed(question: str) -> bool:
 
 
 def expected_answer_type(question: str) -> str | None:
-    """'ordinal', 'day', 'time', 'amount', 'extent', 'measure', 'number' or 'place' when the question asks for
-    one, else None."""
+    """'ordinal', 'day', 'time', 'amount', 'extent', 'measure', 'share', 'number' or 'place' when the question
+    asks for one, else None."""
     for kind, pattern in _ASKS:
         if pattern.search(question):
             return kind

@@ -18,6 +18,12 @@ from retriever.answer_type import asks_for_person, asks_who_signed, expected_ans
     ("How fast can a peregrine falcon fly?", "measure"),
     ("How heavy is a call duck?", "measure"),
     ("How old was the king?", "number"),
+    ("What minimum alcohol percentage must a hand sanitiser contain?", "share"),
+    ("What percentage of the land is forest?", "share"),
+    ("What did the two countries share?", None),
+    ("What was the total number of homes with Sky+HD?", "number"),
+    ("What total did Termhouse say was owing?", "number"),
+    ("What type of number do mathematicians consider 1 to be?", None),
     ("In which city was the declaration signed?", "place"),
     ("What do the ministers say about Russia?", None),
 ])
@@ -49,6 +55,19 @@ def test_a_sum_of_money_is_told_from_a_mere_number(text, stated):
 ])
 def test_a_measure_is_a_figure_with_a_unit_or_a_span_of_time(text, stated):
     assert states("measure", text) is stated
+
+
+@pytest.mark.parametrize("text,stated", [
+    ("About 30 % of the land is forest.", True),
+    ("Turnout was 49.6 per cent.", True),
+    ("The IJssel carries one ninth of the flow.", True),
+    ("About seven-eighths of the participants came from governments.", True),
+    ("One in five species lives there.", True),
+    ("Hand sanitising products generally fall into one of three categories:", False),  # a real-document near miss
+    ("The mill opened in 1990 with 40 workers.", False),
+])
+def test_a_share_is_a_percentage_or_a_fraction(text, stated):
+    assert states("share", text) is stated
 
 
 @pytest.mark.parametrize("text,stated", [
