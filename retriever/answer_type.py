@@ -57,11 +57,8 @@ _ASKS = [  # (type, question pattern), first match wins
     # A share: "What minimum alcohol percentage must it contain?" is not answered by "one of three categories".
     ("share", re.compile(r"\b(what|which) (\w+ ){0,2}(percentage|proportion)\b|\bwhat (percent|share)\b|"
                          r"\bwhat (is|was|are|were) the (percentage|proportion|share)\b", re.I)),
-    # "What minimum alcohol percentage", "what was the total number": the count may come after a word or two.
-    ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (number|percentage|"
-                          r"amount|share|proportion|size|total)\b|\b(what|which) (\w+ ){1,2}(percentage|proportion)\b|"
-                          r"\bwhat (is|was|are|were) the (total )?(number|percentage|proportion|share|total)\b|"
-                          r"\b(tariff|interest) rates?\b", re.I)),
+    ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (number|amount|size|total)\b|"
+                          r"\bwhat (is|was|are|were) the (total )?(number|total)\b|\b(tariff|interest) rates?\b", re.I)),
     ("place", re.compile(r"^\s*where\b|\bin (which|what) (city|country|town|place|capital|region)\b", re.I)),
     ("time", re.compile(r"^\s*when\b|\b(what|which) (year|month|time|century|decade|season)\b|\bby when\b|"
                         r"\bwhen (did|was|were|is|will|do|does|are)\b", re.I)),
