@@ -57,8 +57,9 @@ _ASKS = [  # (type, question pattern), first match wins
     # A share: "What minimum alcohol percentage must it contain?" is not answered by "one of three categories".
     ("share", re.compile(r"\b(what|which) (\w+ ){0,2}(percentage|proportion)\b|\bwhat (percent|share)\b|"
                          r"\bwhat (is|was|are|were) the (percentage|proportion|share)\b", re.I)),
-    ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high)\b|\bwhat (number|amount|size|total)\b|"
-                          r"\bwhat (is|was|are|were) the (total )?(number|total)\b|\b(tariff|interest) rates?\b", re.I)),
+    ("number", re.compile(r"\bhow (many|much|long|old|far|large|big|tall|high)\b|"
+                          r"\bwhat (number|amount|size|total)\b|\bwhat (is|was|are|were) the (total )?(number|total)\b|"
+                          r"\b(tariff|interest) rates?\b", re.I)),
     ("place", re.compile(r"^\s*where\b|\bin (which|what) (city|country|town|place|capital|region)\b", re.I)),
     ("time", re.compile(r"^\s*when\b|\b(what|which) (year|month|time|century|decade|season)\b|\bby when\b|"
                         r"\bwhen (did|was|were|is|will|do|does|are)\b", re.I)),
@@ -94,7 +95,17 @@ _HAS = {
                          + _NUMBER_WORD, re.I),
 }
 
-DESCRIBE = {"ordinal": "a rank or an ordinal (first, tenth)", "day": "a specific date", "time": "a date or time", "number": "a number or amount", "measure": "a measure (a speed, a weight)", "extent": "a length or a duration", "share": "a share (a percentage, a fraction)", "amount": "a sum of money", "place": "a place"}
+DESCRIBE = {
+    "ordinal": "a rank or an ordinal (first, tenth)",
+    "day": "a specific date",
+    "time": "a date or time",
+    "number": "a number or amount",
+    "measure": "a measure (a speed, a weight)",
+    "extent": "a length or a duration",
+    "share": "a share (a percentage, a fraction)",
+    "amount": "a sum of money",
+    "place": "a place",
+}
 # Kinds that only reorder candidate sentences: place names are too varied to refuse an answer for lacking one.
 PREFERRED_ONLY = {"place"}
 
