@@ -50,8 +50,8 @@ _ASKS = [  # (type, question pattern), first match wins
                           r"have)\b[^?]*\b(cost|pay|paid|spend|spent|earn|earned|raise|raised|worth|charge|"
                           r"charged)\b|\b(what|which) (is|was|were|are|will be|would be) (the |its |their |his |her |"
                           r"a )?(\w+ )?(budget|cost|price|fee|salary|revenue|funding)s?\b", re.I)),
-    # A measure: "how long should you rub..." is not answered by "fall into one of three categories", and a
-    # length or a duration (an extent) is not answered by a weight or a share.
+    # An extent: "how long should you rub..." is not answered by "fall into one of three categories", nor by a
+    # weight or a share; a measure ("how fast", "how heavy") by a figure with any unit.
     ("extent", re.compile(r"\bhow (long|far|tall|deep|wide)\b", re.I)),
     ("measure", re.compile(r"\bhow (fast|heavy)\b", re.I)),
     # A share: "What minimum alcohol percentage must it contain?" is not answered by "one of three categories".
